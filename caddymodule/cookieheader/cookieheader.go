@@ -1,0 +1,207 @@
+// Package cookieheader reads and rewrites Cookie and Set-Cookie header
+// values without net/http's allocations: names are returned as substrings of
+// the input, and a Cookie header from which nothing is removed is returned
+// as the very same string. It knows nothing about Caddy or consent.
+//
+// Parsing follows what browsers do (RFC 6265bis) rather than the strict
+// grammar: pairs are separated by ';' (quotes do not protect a ';'),
+// whitespace around names and values is ignored, empty pairs are skipped,
+// and a pair without '=' is a cookie with an empty name.
+package cookieheader
+
+import (
+	"iter"
+	"strings"
+)
+
+// SetCookieName extracts the cookie name from one Set-Cookie header value:
+// the bytes before the first '=' of the first ';'-separated part, without
+// surrounding spaces and tabs. It does not allocate.
+//
+// ok is false for a malformed line: no '=' before the first ';', an empty
+// name, a name that is not an HTTP token (RFC 6265), or any control
+// character other than tab anywhere in the line. Callers treat such a line
+// as an unknown cookie named "" and strip it. A malformed Set-Cookie is never
+// let through in enforce mode, because browsers are lenient and might still
+// store it (Chrome, for instance, stores "Set-Cookie: abc" as a cookie with
+// an empty name and the value "abc").
+func SetCookieName(line string) (name string, ok bool) {
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return "", false
+		}
+	}
+	pair := line
+	if semi := strings.IndexByte(pair, ';'); semi >= 0 {
+		pair = pair[:semi]
+	}
+	eq := strings.IndexByte(pair, '=')
+	if eq < 0 {
+		return "", false
+	}
+	name = trimSpace(pair[:eq])
+	if !isToken(name) {
+		return "", false
+	}
+	return name, true
+}
+
+// FilterCookieHeader walks one request Cookie header value and returns it
+// with only the cookies for which keep(name) is true, in their original
+// order and spelling (each pair trimmed of surrounding whitespace), joined
+// with "; ". removed, if not nil, receives the name of every dropped cookie
+// in order. keep is called once per cookie, duplicates included.
+//
+// When nothing is removed, v itself is returned, empty pairs and odd spacing
+// included, without allocating. When something is removed, empty pairs are
+// dropped too; if nothing is kept the result is "" and the caller should
+// delete the header. A pair without '=' is a cookie with an empty name
+// (keep("") decides). Runs in time linear in len(v).
+func FilterCookieHeader(v string, keep func(name string) bool, removed func(name string)) string {
+	var b strings.Builder // used from the first removal on
+	dirty := false
+	pos := 0
+	for pos <= len(v) {
+		end := strings.IndexByte(v[pos:], ';')
+		if end < 0 {
+			end = len(v)
+		} else {
+			end += pos
+		}
+		pair := trimSpace(v[pos:end])
+		start := pos
+		pos = end + 1
+		if pair == "" {
+			continue
+		}
+		name := pairName(pair)
+		if keep(name) {
+			if dirty {
+				writePair(&b, pair)
+			}
+			continue
+		}
+		if removed != nil {
+			removed(name)
+		}
+		if !dirty {
+			// First removal: copy the cookies kept so far, cleaned up.
+			dirty = true
+			b.Grow(len(v))
+			for part := range strings.SplitSeq(v[:start], ";") {
+				if part = trimSpace(part); part != "" {
+					writePair(&b, part)
+				}
+			}
+		}
+	}
+	if !dirty {
+		return v
+	}
+	return b.String()
+}
+
+func writePair(b *strings.Builder, pair string) {
+	if b.Len() > 0 {
+		b.WriteString("; ")
+	}
+	b.WriteString(pair)
+}
+
+// pairName returns the name of one trimmed, non-empty cookie pair.
+func pairName(pair string) string {
+	eq := strings.IndexByte(pair, '=')
+	if eq < 0 {
+		return ""
+	}
+	return trimSpace(pair[:eq])
+}
+
+// splitPair splits one trimmed cookie pair into name and value.
+func splitPair(pair string) (name, value string) {
+	eq := strings.IndexByte(pair, '=')
+	if eq < 0 {
+		return "", pair
+	}
+	return trimSpace(pair[:eq]), trimSpace(pair[eq+1:])
+}
+
+// Get returns the value of the first cookie called name in the Cookie
+// header value v, with surrounding whitespace removed and one pair of
+// surrounding double quotes removed (as net/http does). It does not
+// allocate. An empty name never matches.
+func Get(v string, name string) (string, bool) {
+	if name == "" {
+		return "", false
+	}
+	for n, val := range Pairs(v) {
+		if n == name {
+			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = val[1 : len(val)-1]
+			}
+			return val, true
+		}
+	}
+	return "", false
+}
+
+// Pairs iterates over the cookies of a Cookie header value in order,
+// yielding each name and raw value (trimmed of whitespace, quotes kept).
+// Empty pairs are skipped; a pair without '=' yields an empty name.
+func Pairs(v string) iter.Seq2[string, string] {
+	return func(yield func(name, value string) bool) {
+		for v != "" {
+			var pair string
+			if semi := strings.IndexByte(v, ';'); semi >= 0 {
+				pair, v = v[:semi], v[semi+1:]
+			} else {
+				pair, v = v, ""
+			}
+			if pair = trimSpace(pair); pair == "" {
+				continue
+			}
+			if !yield(splitPair(pair)) {
+				return
+			}
+		}
+	}
+}
+
+// trimSpace removes leading and trailing spaces and tabs.
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// isToken reports whether s is a non-empty HTTP token (RFC 9110 tchar*).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || !tokenTable[c] {
+			return false
+		}
+	}
+	return true
+}
+
+var tokenTable = func() (t [128]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()

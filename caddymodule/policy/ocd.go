@@ -1,0 +1,113 @@
+package policy
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// LoadOpenCookieDatabase parses the CSV export of the Open Cookie Database
+// (github.com/jkwakman/Open-Cookie-Database, Apache-2.0) and returns a map
+// from cookie pattern source to the database's category as written there
+// ("Functional", "Analytics", "Marketing", "Personalization", "Security" or
+// "Necessary").
+//
+// Rows with "Wildcard match" 1 become prefix globs ("_gac_" → "_gac_*").
+// Names that are not valid cookie-name patterns (such as "barometric[cuid]"
+// or "crisp-client/") become anchored regular expressions matching the name
+// literally. When several rows give the same pattern, the most restrictive
+// category wins (Marketing > Analytics > Personalization > the rest).
+//
+// The database's categories are hints, not verdicts: it labels some tracking
+// cookies Functional. Use OpenCookieDatabaseCategory to map them onto the
+// default categories, and let the operator's own lists take precedence.
+func LoadOpenCookieDatabase(r io.Reader) (map[string]string, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("open cookie database: reading header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	nameCol, okN := col["Cookie / Data Key name"]
+	catCol, okC := col["Category"]
+	wildCol, okW := col["Wildcard match"]
+	if !okN || !okC || !okW {
+		return nil, errors.New(`open cookie database: header lacks "Cookie / Data Key name", "Category" or "Wildcard match"; is this open-cookie-database.csv?`)
+	}
+	out := map[string]string{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open cookie database: %w", err)
+		}
+		if len(rec) <= max(nameCol, catCol, wildCol) {
+			return nil, fmt.Errorf("open cookie database: line %d has %d fields, want at least %d", line, len(rec), max(nameCol, catCol, wildCol)+1)
+		}
+		name := strings.TrimSpace(rec[nameCol])
+		cat := strings.TrimSpace(rec[catCol])
+		if name == "" || cat == "" {
+			continue
+		}
+		src := ocdPattern(name, strings.TrimSpace(rec[wildCol]) == "1")
+		if old, ok := out[src]; !ok || ocdRank(cat) > ocdRank(old) {
+			out[src] = cat
+		}
+	}
+	return out, nil
+}
+
+func ocdPattern(name string, wildcard bool) string {
+	if _, err := ParsePattern(name); err == nil && name[0] != '/' {
+		if wildcard && !strings.HasSuffix(name, "*") {
+			return name + "*"
+		}
+		return name
+	}
+	expr := "^" + regexp.QuoteMeta(name)
+	if !wildcard {
+		expr += "$"
+	}
+	return "/" + expr + "/"
+}
+
+func ocdRank(cat string) int {
+	switch cat {
+	case "Marketing":
+		return 3
+	case "Analytics":
+		return 2
+	case "Personalization":
+		return 1
+	}
+	return 0
+}
+
+// OpenCookieDatabaseCategory maps an Open Cookie Database category onto a
+// default category name, erring on the side of asking for consent:
+// Necessary and Security → "necessary"; Functional and Personalization →
+// "functional" (the database's Functional also holds mislabelled trackers,
+// so it is not exempted); Analytics → "analytics"; Marketing →
+// "advertising". Anything else returns "".
+func OpenCookieDatabaseCategory(ocd string) string {
+	switch ocd {
+	case "Necessary", "Security":
+		return "necessary"
+	case "Functional", "Personalization":
+		return "functional"
+	case "Analytics":
+		return "analytics"
+	case "Marketing":
+		return "advertising"
+	}
+	return ""
+}

@@ -1,0 +1,567 @@
+// Package policy holds the gateway's cookie categories and decides, for one
+// cookie name and the set of categories a visitor has granted, whether the
+// cookie may pass. It knows nothing about Caddy or HTTP.
+//
+// # Order means restrictiveness
+//
+// Categories are declared from least to most restrictive: a cookie that
+// matches several categories is governed by the most restrictive of them,
+// which is any non-required category over a required one and, among
+// non-required (or among required) categories, the one declared later. The
+// defaults are declared necessary < functional < analytics < advertising, so
+// a cookie listed both as analytics and advertising needs advertising
+// consent. Decide is stricter still: it lets a cookie pass only when every
+// category it matches is granted or required.
+//
+// # Speed
+//
+// Classify does not allocate for exact and glob patterns and costs roughly
+// one trie step per byte of the name plus the globs whose literal prefix the
+// name starts with. Regular expressions are tried only for names that start
+// with their literal prefix ("^_hj" → "_hj"); an expression without one is
+// tried for every name, so prefer globs or anchored expressions.
+package policy
+
+import (
+	"fmt"
+	"math/bits"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// MaxCategories is the most categories a Policy can hold (one bit each in
+// Set, keeping the top bit free).
+const MaxCategories = 63
+
+// Category is one group of cookies a visitor can accept or refuse.
+type Category struct {
+	// Name is the identifier used in configuration, the consent cookie and
+	// logs: 1 to 32 of a-z, 0-9, '_' and '-'. "strip" and "allow" are
+	// reserved (they are unknown-cookie modes).
+	Name string
+	// Label is the short title shown to visitors; Name when empty.
+	Label string
+	// Description is the visitor-facing explanation.
+	Description string
+	// Required marks "necessary" categories: always on, cannot be refused.
+	Required bool
+	// Cookies are pattern sources (see ParsePattern).
+	Cookies []string
+	// Domain, when set, is the Domain attribute used when expiring this
+	// category's cookies, e.g. ".example.com" (a host-only expiry is always
+	// sent as well).
+	Domain string
+	// Path is the Path attribute used when expiring; "/" when empty.
+	Path string
+	// SaleOrShare marks categories refused when the request carries
+	// Sec-GPC: 1 (Global Privacy Control). DefaultCategories sets it for
+	// "advertising"; a Caddy adapter that lets operators declare categories
+	// should default it to true for a category named "advertising" when the
+	// operator does not say, since a bool cannot tell "unset" from false.
+	SaleOrShare bool
+}
+
+// UnknownMode says what happens to cookies no pattern matches: UnknownStrip
+// (the default, also for ""), UnknownAllow, or the name of a category whose
+// rules they then follow.
+type UnknownMode = string
+
+// Unknown-cookie modes other than a category name.
+const (
+	UnknownStrip UnknownMode = "strip"
+	UnknownAllow UnknownMode = "allow"
+)
+
+// Config is the input to Compile.
+type Config struct {
+	Categories []Category
+	// Unknown is "" or "strip" (unknown cookies never pass), "allow" (they
+	// always pass), or a category name (they pass when that category does).
+	Unknown UnknownMode
+	// ConsentCookieNames always pass, whatever they match: the cookie that
+	// records the visitor's choice is exempt from consent.
+	ConsentCookieNames []string
+}
+
+// Warning is a configuration problem that does not stop Compile.
+type Warning struct{ Message string }
+
+func (w Warning) String() string { return w.Message }
+
+// Set is a set of categories: bit i is the category with index i in
+// Policy.Categories order.
+type Set uint64
+
+// Has reports whether category index i is in s.
+func (s Set) Has(i int) bool { return i >= 0 && i < 64 && s&(1<<uint(i)) != 0 }
+
+// Policy is a compiled Config. It is immutable and safe for concurrent use.
+type Policy struct {
+	cats        []Category
+	index       map[string]int
+	required    Set
+	all         Set
+	saleOrShare Set
+	unknown     unknownKind
+	unknownCat  int
+	consent     []string
+	nodes       []node // nodes[0] is the root of the prefix trie
+	nPatterns   int
+}
+
+type unknownKind uint8
+
+const (
+	unknownStrip unknownKind = iota
+	unknownAllow
+	unknownCategory
+)
+
+// node is one trie node: the names reaching it start with the same bytes.
+type node struct {
+	lo    byte    // byte of kids[0]
+	kids  []int32 // kids[c-lo] is the node after byte c; 0 means none
+	exact Set     // categories with an exact name ending here
+	globs []globEntry
+	res   []reEntry
+}
+
+type globEntry struct {
+	rest globRest
+	set  Set
+}
+
+type reEntry struct {
+	re  *regexp.Regexp
+	set Set
+}
+
+var nameOK = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
+
+// Compile validates cfg and builds a Policy. Errors say what is wrong and how
+// to fix it; warnings describe legal but probably unintended configurations.
+func Compile(cfg Config) (*Policy, []Warning, error) {
+	var warns []Warning
+	warn := func(format string, args ...any) {
+		warns = append(warns, Warning{Message: fmt.Sprintf(format, args...)})
+	}
+	if len(cfg.Categories) > MaxCategories {
+		return nil, nil, fmt.Errorf("%d categories configured, at most %d are supported; merge some categories", len(cfg.Categories), MaxCategories)
+	}
+	p := &Policy{index: make(map[string]int, len(cfg.Categories))}
+	for i, c := range cfg.Categories {
+		if !nameOK.MatchString(c.Name) {
+			return nil, nil, fmt.Errorf("category name %q is invalid: use 1 to 32 lower-case letters, digits, '_' or '-'", c.Name)
+		}
+		if c.Name == UnknownStrip || c.Name == UnknownAllow {
+			return nil, nil, fmt.Errorf("category name %q is reserved (it is an unknown-cookie mode); choose another name", c.Name)
+		}
+		if j, dup := p.index[c.Name]; dup {
+			return nil, nil, fmt.Errorf("category %q is declared twice (entries %d and %d); merge them or rename one", c.Name, j+1, i+1)
+		}
+		if err := checkDomain(c.Domain); err != nil {
+			return nil, nil, fmt.Errorf("category %q: %v", c.Name, err)
+		}
+		if err := checkPath(c.Path); err != nil {
+			return nil, nil, fmt.Errorf("category %q: %v", c.Name, err)
+		}
+		if c.Required && c.SaleOrShare {
+			return nil, nil, fmt.Errorf("category %q is both required and sale_or_share: Global Privacy Control cannot refuse a required category; drop one of the two", c.Name)
+		}
+		p.index[c.Name] = i
+		c.Cookies = append([]string(nil), c.Cookies...)
+		if c.Label == "" {
+			c.Label = c.Name
+		}
+		if c.Path == "" {
+			c.Path = "/"
+		}
+		c.Domain = strings.ToLower(c.Domain)
+		p.cats = append(p.cats, c)
+		bit := Set(1) << uint(i)
+		p.all |= bit
+		if c.Required {
+			p.required |= bit
+		}
+		if c.SaleOrShare {
+			p.saleOrShare |= bit
+		}
+	}
+
+	b := newTrieBuilder()
+	for i, c := range p.cats {
+		bit := Set(1) << uint(i)
+		if len(c.Cookies) == 0 {
+			warn("category %q has no cookie patterns; no cookie will be classified into it", c.Name)
+		}
+		seen := make(map[string]bool, len(c.Cookies))
+		for _, src := range c.Cookies {
+			pat, err := ParsePattern(src)
+			if err != nil {
+				return nil, nil, fmt.Errorf("category %q: %w", c.Name, err)
+			}
+			if seen[src] {
+				warn("category %q lists cookie pattern %q twice", c.Name, src)
+				continue
+			}
+			seen[src] = true
+			if pat.Kind == Glob && strings.Trim(src, "*") == "" {
+				warn("cookie pattern %q in category %q matches every cookie", src, c.Name)
+			}
+			b.add(pat, bit)
+			p.nPatterns++
+		}
+	}
+	p.nodes = b.finish()
+
+	switch cfg.Unknown {
+	case "", UnknownStrip:
+		p.unknown = unknownStrip
+	case UnknownAllow:
+		p.unknown = unknownAllow
+	default:
+		i, ok := p.index[cfg.Unknown]
+		if !ok {
+			return nil, nil, fmt.Errorf("unknown-cookie mode %q is neither \"strip\", \"allow\" nor a declared category (%s)", cfg.Unknown, strings.Join(p.allNames(), ", "))
+		}
+		p.unknown, p.unknownCat = unknownCategory, i
+		if p.cats[i].Required {
+			warn("unknown cookies follow required category %q, so they always pass; say unknown \"allow\" if that is meant", cfg.Unknown)
+		}
+	}
+
+	for _, n := range cfg.ConsentCookieNames {
+		if !ValidCookieName(n) {
+			return nil, nil, fmt.Errorf("consent cookie name %q is not a valid cookie name; use letters, digits and !#$%%&'*+-.^_`|~ only", n)
+		}
+		p.consent = append(p.consent, n)
+	}
+
+	if p.required == 0 {
+		warn("no category is required: only the consent cookie always passes; mark a category such as \"necessary\" as required")
+	}
+	p.overlapWarnings(warn)
+	return p, warns, nil
+}
+
+// overlapWarnings reports exact names that also match patterns of other
+// categories, once per name, in declaration order.
+func (p *Policy) overlapWarnings(warn func(string, ...any)) {
+	done := make(map[string]bool)
+	for i, c := range p.cats {
+		for _, src := range c.Cookies {
+			if done[src] {
+				continue
+			}
+			if pat, _ := ParsePattern(src); pat.Kind != Exact {
+				continue
+			}
+			done[src] = true
+			m, primary, _ := p.Classify(src)
+			if m&^(Set(1)<<uint(i)) == 0 {
+				continue
+			}
+			warn("cookie %q matches categories %s; the most restrictive, %s, applies", src, joinAnd(p.Names(m)), p.cats[primary].Name)
+		}
+	}
+}
+
+func joinAnd(s []string) string {
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+func checkDomain(d string) error {
+	if d == "" {
+		return nil
+	}
+	bad := func() error {
+		return fmt.Errorf("domain %q is not a valid cookie domain; write a host name such as \".example.com\"", d)
+	}
+	h := strings.TrimPrefix(d, ".")
+	if h == "" || len(h) > 253 {
+		return bad()
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return bad()
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i] | 0x20
+			if !(c >= 'a' && c <= 'z' || label[i] >= '0' && label[i] <= '9' || label[i] == '-' || label[i] == '_') {
+				return bad()
+			}
+		}
+	}
+	return nil
+}
+
+func checkPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if path[0] != '/' {
+		return fmt.Errorf("path %q must start with '/'", path)
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c < 0x20 || c == 0x7f || c == ';' {
+			return fmt.Errorf("path %q contains %q, which cannot appear in a cookie path", path, c)
+		}
+	}
+	return nil
+}
+
+// Categories returns the categories in declaration order, with Label and
+// Path defaulted. The slice is a copy; the Cookies slices are shared and must
+// not be modified.
+func (p *Policy) Categories() []Category { return append([]Category(nil), p.cats...) }
+
+// Index returns the index of the category called name.
+func (p *Policy) Index(name string) (int, bool) {
+	i, ok := p.index[name]
+	return i, ok
+}
+
+// RequiredSet returns the required categories.
+func (p *Policy) RequiredSet() Set { return p.required }
+
+// AllSet returns every category.
+func (p *Policy) AllSet() Set { return p.all }
+
+// SaleOrShareSet returns the categories refused under Global Privacy
+// Control: with Sec-GPC: 1, use granted &^ p.SaleOrShareSet().
+func (p *Policy) SaleOrShareSet() Set { return p.saleOrShare }
+
+// PatternCount returns how many distinct patterns were compiled.
+func (p *Policy) PatternCount() int { return p.nPatterns }
+
+// ConsentCookieNames returns the names that always pass.
+func (p *Policy) ConsentCookieNames() []string { return append([]string(nil), p.consent...) }
+
+// SetOf returns the set of the named categories; an unknown name is an error
+// naming it.
+func (p *Policy) SetOf(names []string) (Set, error) {
+	var s Set
+	for _, n := range names {
+		i, ok := p.index[n]
+		if !ok {
+			return 0, fmt.Errorf("unknown category %q (declared: %s)", n, strings.Join(p.allNames(), ", "))
+		}
+		s |= 1 << uint(i)
+	}
+	return s, nil
+}
+
+// Names returns the names of the categories in s, in declaration order.
+// Bits beyond the declared categories are ignored.
+func (p *Policy) Names(s Set) []string {
+	s &= p.all
+	out := make([]string, 0, bits.OnesCount64(uint64(s)))
+	for s != 0 {
+		i := bits.TrailingZeros64(uint64(s))
+		out = append(out, p.cats[i].Name)
+		s &^= 1 << uint(i)
+	}
+	return out
+}
+
+func (p *Policy) allNames() []string { return p.Names(p.all) }
+
+// Classify returns the categories whose patterns match name and the index of
+// the most restrictive of them (see the package documentation). When nothing
+// matches, known is false and primary is -1; Decide then applies the
+// unknown-cookie mode. Classify does not allocate unless a regular
+// expression is tried.
+func (p *Policy) Classify(name string) (matched Set, primary int, known bool) {
+	nodes := p.nodes
+	if len(nodes) == 0 {
+		return 0, -1, false
+	}
+	n := &nodes[0]
+	for i := 0; ; i++ {
+		if len(n.globs) != 0 {
+			rest := name[i:]
+			for k := range n.globs {
+				g := &n.globs[k]
+				if g.set&^matched != 0 && g.rest.match(rest) {
+					matched |= g.set
+				}
+			}
+		}
+		for k := range n.res {
+			r := &n.res[k]
+			if r.set&^matched != 0 && r.re.MatchString(name) {
+				matched |= r.set
+			}
+		}
+		if i == len(name) {
+			matched |= n.exact
+			break
+		}
+		c := name[i]
+		if c < n.lo || int(c-n.lo) >= len(n.kids) {
+			break
+		}
+		next := n.kids[c-n.lo]
+		if next == 0 {
+			break
+		}
+		n = &nodes[next]
+	}
+	if matched == 0 {
+		return 0, -1, false
+	}
+	return matched, p.primary(matched), true
+}
+
+// primary picks the most restrictive category of a non-empty set.
+func (p *Policy) primary(m Set) int {
+	if opt := m &^ p.required; opt != 0 {
+		m = opt
+	}
+	return bits.Len64(uint64(m)) - 1
+}
+
+// Decision is the verdict on one cookie name.
+type Decision struct {
+	// Allowed says whether the cookie may pass.
+	Allowed bool
+	// Category is the name of the most restrictive matching category. For
+	// unknown cookies it is the unknown-mode category when Unknown names
+	// one, else "". For consent cookies it is "".
+	Category string
+	// Known is true when a pattern matched, and for consent cookies.
+	Known bool
+}
+
+// Decide says whether cookie name may pass for a visitor who granted the
+// categories in granted (required categories are added automatically):
+//
+//   - consent cookie names always pass;
+//   - a known cookie passes when every category it matches is granted or
+//     required, so overlaps resolve to the most restrictive category;
+//   - an unknown cookie never passes under "strip", always under "allow",
+//     and like a cookie of the unknown-mode category otherwise.
+func (p *Policy) Decide(name string, granted Set) Decision {
+	for _, c := range p.consent {
+		if name == c {
+			return Decision{Allowed: true, Known: true}
+		}
+	}
+	ok := granted | p.required
+	m, primary, known := p.Classify(name)
+	if known {
+		return Decision{Allowed: m&^ok == 0, Category: p.cats[primary].Name, Known: true}
+	}
+	switch p.unknown {
+	case unknownAllow:
+		return Decision{Allowed: true}
+	case unknownCategory:
+		return Decision{Allowed: ok.Has(p.unknownCat), Category: p.cats[p.unknownCat].Name}
+	}
+	return Decision{}
+}
+
+// ExpiryTarget returns the Domain ("" for host-only only) and Path to use
+// when expiring cookies of the category with the given index.
+func (p *Policy) ExpiryTarget(category int) (domain, path string) {
+	if category < 0 || category >= len(p.cats) {
+		return "", "/"
+	}
+	c := &p.cats[category]
+	return c.Domain, c.Path
+}
+
+// trieBuilder collects patterns before they are frozen into dense nodes.
+type trieBuilder struct {
+	nodes    []bnode
+	globIdx  map[string]int // pattern source -> index in its node's globs
+	reIdx    map[string]int
+	globNode map[string]int
+	reNode   map[string]int
+}
+
+type bnode struct {
+	kids  map[byte]int32
+	exact Set
+	globs []globEntry
+	res   []reEntry
+}
+
+func newTrieBuilder() *trieBuilder {
+	return &trieBuilder{
+		nodes:    []bnode{{}},
+		globIdx:  map[string]int{},
+		reIdx:    map[string]int{},
+		globNode: map[string]int{},
+		reNode:   map[string]int{},
+	}
+}
+
+func (b *trieBuilder) walk(prefix string) int {
+	n := 0
+	for i := 0; i < len(prefix); i++ {
+		c := prefix[i]
+		next, ok := b.nodes[n].kids[c]
+		if !ok {
+			if b.nodes[n].kids == nil {
+				b.nodes[n].kids = map[byte]int32{}
+			}
+			next = int32(len(b.nodes))
+			b.nodes[n].kids[c] = next
+			b.nodes = append(b.nodes, bnode{})
+		}
+		n = int(next)
+	}
+	return n
+}
+
+func (b *trieBuilder) add(pat Pattern, bit Set) {
+	switch pat.Kind {
+	case Exact:
+		n := b.walk(pat.Source)
+		b.nodes[n].exact |= bit
+	case Glob:
+		if n, ok := b.globNode[pat.Source]; ok {
+			b.nodes[n].globs[b.globIdx[pat.Source]].set |= bit
+			return
+		}
+		n := b.walk(pat.prefix)
+		b.globNode[pat.Source], b.globIdx[pat.Source] = n, len(b.nodes[n].globs)
+		b.nodes[n].globs = append(b.nodes[n].globs, globEntry{rest: pat.rest, set: bit})
+	case Regexp:
+		if n, ok := b.reNode[pat.Source]; ok {
+			b.nodes[n].res[b.reIdx[pat.Source]].set |= bit
+			return
+		}
+		n := b.walk(pat.rePrefix)
+		b.reNode[pat.Source], b.reIdx[pat.Source] = n, len(b.nodes[n].res)
+		b.nodes[n].res = append(b.nodes[n].res, reEntry{re: pat.re, set: bit})
+	}
+}
+
+func (b *trieBuilder) finish() []node {
+	out := make([]node, len(b.nodes))
+	for i, bn := range b.nodes {
+		n := &out[i]
+		n.exact, n.globs, n.res = bn.exact, bn.globs, bn.res
+		if len(bn.kids) == 0 {
+			continue
+		}
+		keys := make([]int, 0, len(bn.kids))
+		for c := range bn.kids {
+			keys = append(keys, int(c))
+		}
+		sort.Ints(keys)
+		lo, hi := keys[0], keys[len(keys)-1]
+		n.lo = byte(lo)
+		n.kids = make([]int32, hi-lo+1)
+		for _, c := range keys {
+			n.kids[c-lo] = bn.kids[byte(c)]
+		}
+	}
+	return out
+}
