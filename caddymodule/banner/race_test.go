@@ -1,0 +1,5 @@
+//go:build race
+
+package banner
+
+const raceEnabled = true
