@@ -1,0 +1,133 @@
+package caddymodule
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/consentgate/caddy-consent/caddymodule/banner"
+	"github.com/consentgate/caddy-consent/caddymodule/csp"
+)
+
+func (h *Handler) bannerEnabled() bool {
+	return h.renderer != nil && (h.Banner == nil || !h.Banner.Disabled)
+}
+
+func (h *Handler) provisionBanner() error {
+	h.required = make(map[string]bool)
+	for _, c := range h.policy.Categories() {
+		if c.Required {
+			h.required[c.Name] = true
+		}
+	}
+	cfg := banner.Config{Endpoint: h.Endpoint, DefaultLang: "en", SettingsControl: true}
+	if b := h.Banner; b != nil {
+		cfg.NoticeURL = b.NoticeURL
+		if b.DefaultLang != "" {
+			cfg.DefaultLang = b.DefaultLang
+		}
+		cfg.SettingsControl = !b.NoSettingsControl
+		cfg.TemplateFile = b.TemplateFile
+		cfg.StylesheetFile = b.StylesheetFile
+		cfg.Texts = b.Texts
+		cfg.LangTexts = b.LangTexts
+	}
+	r, err := banner.New(cfg)
+	if err != nil {
+		return fmt.Errorf("consent: banner: %v", err)
+	}
+	h.renderer = r
+	return nil
+}
+
+// view builds what the banner templates show for this visitor.
+func (h *Handler) view(r *http.Request, v *visitor, returnPath, nonce string) banner.View {
+	lang := h.renderer.Negotiate(r.Header.Get("Accept-Language"))
+	cats := h.policy.Categories()
+	out := make([]banner.Category, len(cats))
+	for i, c := range cats {
+		label, desc := h.categoryTexts(c.Name, c.Label, c.Description, lang)
+		out[i] = banner.Category{
+			Name:        c.Name,
+			Label:       label,
+			Description: desc,
+			Required:    c.Required,
+			Cookies:     c.Cookies,
+			Granted:     c.Required || (v.hasConsent && v.granted&(1<<uint(i)) != 0),
+		}
+	}
+	return banner.View{
+		Lang:          lang,
+		Categories:    out,
+		Return:        returnPath,
+		PolicyVersion: h.PolicyVersion,
+		ConsentID:     v.audit.ConsentID,
+		HasConsent:    v.hasConsent,
+		GPC:           v.gpc,
+		Nonce:         nonce,
+	}
+}
+
+// categoryTexts returns the label and description in the visitor's
+// language: operator-written texts win; built-in categories the operator
+// did not relabel use the banner's translations.
+func (h *Handler) categoryTexts(name, label, desc, lang string) (string, string) {
+	if h.customizedTexts[name] {
+		return label, desc
+	}
+	if l, d, ok := banner.CategoryText(lang, name); ok {
+		return l, d
+	}
+	return label, desc
+}
+
+// renderSnippet writes the banner (no valid consent) or the settings
+// control (consent given) for an HTML page.
+func (h *Handler) renderSnippet(w io.Writer, r *http.Request, v *visitor, nonce string) error {
+	view := h.view(r, v, r.URL.RequestURI(), nonce)
+	if v.hasConsent {
+		return h.renderer.SettingsControl(w, view)
+	}
+	return h.renderer.Banner(w, view)
+}
+
+// adjustCSP lets the banner's same-origin script and stylesheet load under
+// the page's Content-Security-Policy (see package csp); it returns the
+// nonce the banner's tags must carry.
+func (h *Handler) adjustCSP(hdr http.Header) string {
+	nonce := ""
+	gen := func() string {
+		if nonce == "" {
+			nonce = csp.NewNonce()
+		}
+		return nonce
+	}
+	for _, key := range []string{"Content-Security-Policy", "Content-Security-Policy-Report-Only"} {
+		values := hdr[key]
+		for i, val := range values {
+			adjusted, n := csp.Adjust(val, gen)
+			if n != "" && nonce == "" {
+				nonce = n
+			}
+			values[i] = adjusted
+		}
+	}
+	return nonce
+}
+
+// hashConfig identifies the enforcing configuration in consent events, so
+// an auditor can tell which rules were in force.
+func (h *Handler) hashConfig() string {
+	b, _ := json.Marshal(struct {
+		Policy     string
+		Categories any
+		Unknown    string
+		Mode       string
+		Banner     string
+	}{h.PolicyVersion, h.policy.Categories(), h.UnknownCookies, h.Mode, h.renderer.ContentHash()})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

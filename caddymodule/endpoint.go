@@ -1,0 +1,388 @@
+package caddymodule
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/consentgate/caddy-consent/caddymodule/audit"
+	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
+	"github.com/consentgate/caddy-consent/caddymodule/policy"
+)
+
+// maxChoiceBody bounds the body of a consent POST. A real choice is a few
+// hundred bytes; anything larger is refused with 413.
+const maxChoiceBody = 16 << 10
+
+func (h *Handler) isEndpoint(path string) bool {
+	return path == h.Endpoint || strings.HasPrefix(path, h.Endpoint+"/")
+}
+
+// serveEndpoint answers the gateway's own endpoints:
+//
+//	GET    {endpoint}              current state as JSON
+//	POST   {endpoint}              record a choice (form or JSON)
+//	DELETE {endpoint}              withdraw consent
+//	GET    {endpoint}/preferences  the preference page (no JavaScript needed)
+//	GET    {endpoint}/banner       the banner fragment (the settings control reopens it)
+//	GET    {endpoint}/assets/…     the banner's script and stylesheet
+func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
+	sub := strings.TrimPrefix(r.URL.Path, h.Endpoint)
+	v := h.visitorFor(r)
+	h.setPlaceholders(r, v)
+	switch {
+	case sub == "" || sub == "/":
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			return h.writeState(w, v, http.StatusOK)
+		case http.MethodPost:
+			return h.serveChoice(w, r, v)
+		case http.MethodDelete:
+			if err := h.checkSameOrigin(r); err != nil {
+				return plainError(w, http.StatusForbidden, err.Error())
+			}
+			return h.record(w, r, v, "withdraw", nil, "api", true)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, POST, DELETE")
+			return plainError(w, http.StatusMethodNotAllowed, "use GET to read the consent state, POST to record a choice, DELETE to withdraw")
+		}
+	case sub == "/preferences" || sub == "/banner":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			return plainError(w, http.StatusMethodNotAllowed, "use GET")
+		}
+		if h.renderer == nil {
+			return plainError(w, http.StatusNotFound, "the banner is disabled")
+		}
+		view := h.view(r, v, safeReturn(r.URL.Query().Get("return")), "")
+		var buf bytes.Buffer
+		var err error
+		if sub == "/preferences" {
+			err = h.renderer.Preferences(&buf, view)
+		} else {
+			err = h.renderer.Banner(&buf, view)
+		}
+		if err != nil {
+			return plainError(w, http.StatusInternalServerError, "could not render the page")
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(buf.Bytes())
+		return nil
+	case strings.HasPrefix(sub, "/assets/"):
+		if h.renderer != nil && h.renderer.ServeAsset(w, r, strings.TrimPrefix(sub, "/assets/")) {
+			return nil
+		}
+	}
+	return plainError(w, http.StatusNotFound, "no such consent endpoint")
+}
+
+func plainError(w http.ResponseWriter, status int, msg string) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintln(w, msg)
+	return nil
+}
+
+// checkSameOrigin refuses state-changing requests that a browser marks as
+// cross-site, or whose Origin is another site. Browsers send Origin on
+// every POST; a request with neither Origin nor a same-origin Referer is
+// refused too, so that a forged choice cannot be recorded.
+func (h *Handler) checkSameOrigin(r *http.Request) error {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return errors.New("cross-site request refused: consent can only be given on this site")
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if !sameHost(origin, r.Host) {
+			return errors.New("cross-origin request refused: the Origin header names another site")
+		}
+		return nil
+	}
+	if ref := r.Header.Get("Referer"); ref != "" && sameHost(ref, r.Host) {
+		return nil
+	}
+	return errors.New("request without Origin refused: send the Origin header of this site")
+}
+
+func sameHost(rawURL, host string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return strings.EqualFold(stripDefaultPort(u.Host, u.Scheme), stripDefaultPort(host, u.Scheme))
+}
+
+func stripDefaultPort(host, scheme string) string {
+	if scheme == "https" {
+		return strings.TrimSuffix(host, ":443")
+	}
+	return strings.TrimSuffix(host, ":80")
+}
+
+// safeReturn accepts only a same-origin absolute path; anything else
+// (//evil.example, https://other.host/, /\evil, control characters) is "/".
+func safeReturn(s string) string {
+	if s == "" || len(s) > 2048 || s[0] != '/' {
+		return "/"
+	}
+	if len(s) > 1 && (s[1] == '/' || s[1] == '\\') {
+		return "/"
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	return s
+}
+
+type choiceJSON struct {
+	Choice     string   `json:"choice"`
+	Categories []string `json:"categories"`
+	Source     string   `json:"source"`
+}
+
+// serveChoice records a choice posted from the banner, the preference page
+// (form) or an API client (JSON).
+func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	if err := h.checkSameOrigin(r); err != nil {
+		h.logger.Info("consent_post_refused", append(v.audit.Fields(), zap.String("reason", err.Error()))...)
+		return plainError(w, http.StatusForbidden, err.Error())
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxChoiceBody)
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var choice, source string
+	var cats []string
+	wantJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
+	switch mt {
+	case "application/json":
+		wantJSON = true
+		var body choiceJSON
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
+			return bodyError(w, err, "invalid JSON: send {\"categories\":[\"analytics\"]} or {\"choice\":\"accept_all\"}")
+		}
+		choice, cats, source = body.Choice, body.Categories, body.Source
+		if choice == "" {
+			choice = "custom"
+		}
+		if source == "" {
+			source = "api"
+		}
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return bodyError(w, err, "invalid form body")
+		}
+		choice, cats, source = r.PostForm.Get("choice"), r.PostForm["category"], r.PostForm.Get("source")
+		if source == "" {
+			source = "form"
+		}
+	default:
+		return plainError(w, http.StatusUnsupportedMediaType, "send application/x-www-form-urlencoded or application/json")
+	}
+	switch source {
+	case "banner", "form", "preferences", "api":
+	default:
+		source = "form"
+	}
+	switch choice {
+	case "accept_all", "reject_all", "custom", "withdraw":
+	case "":
+		return plainError(w, http.StatusBadRequest, "missing choice: use accept_all, reject_all, custom or withdraw")
+	default:
+		return plainError(w, http.StatusBadRequest, fmt.Sprintf("unknown choice %q: use accept_all, reject_all, custom or withdraw", truncate(choice, 40)))
+	}
+	if choice == "custom" {
+		for _, c := range cats {
+			if _, ok := h.policy.Index(c); !ok {
+				return plainError(w, http.StatusBadRequest, fmt.Sprintf("unknown category %q: known categories are %s", truncate(c, 40), strings.Join(h.allNames(), ", ")))
+			}
+		}
+	}
+	if !wantJSON {
+		// Resolve the redirect target before recording, so a bad one
+		// only falls back to "/".
+		r.Form.Set("return", safeReturn(r.PostForm.Get("return")))
+	}
+	return h.record(w, r, v, choice, cats, source, wantJSON)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func bodyError(w http.ResponseWriter, err error, msg string) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return plainError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxChoiceBody))
+	}
+	return plainError(w, http.StatusBadRequest, msg)
+}
+
+func (h *Handler) allNames() []string {
+	var names []string
+	for _, c := range h.policy.Categories() {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+// record stores the visitor's new choice in the consent cookie, expires the
+// cookies of categories now refused, logs consent_recorded and answers.
+func (h *Handler) record(w http.ResponseWriter, r *http.Request, v *visitor, choice string, cats []string, source string, wantJSON bool) error {
+	granted := h.policy.RequiredSet()
+	switch choice {
+	case "accept_all":
+		granted = h.policy.AllSet()
+	case "custom":
+		s, err := h.policy.SetOf(cats)
+		if err != nil {
+			return plainError(w, http.StatusBadRequest, err.Error())
+		}
+		granted |= s
+	}
+	action := audit.ActionGrant
+	switch {
+	case choice == "withdraw":
+		action = audit.ActionWithdraw
+	case v.hasConsent || v.consent.ID != [16]byte{}:
+		action = audit.ActionUpdate
+	}
+	id := v.consent.ID
+	if id == ([16]byte{}) {
+		id = consentcookie.NewID()
+	}
+	now := time.Now()
+	c := consentcookie.Consent{
+		ID:            id,
+		Granted:       h.policy.Names(granted &^ h.policy.RequiredSet()),
+		PolicyVersion: h.PolicyVersion,
+		IssuedAt:      now.Truncate(time.Second),
+		Method:        source,
+	}
+	value, err := h.codec.Encode(c)
+	if err != nil {
+		h.logger.Error("encoding the consent cookie failed", zap.Error(err))
+		return plainError(w, http.StatusInternalServerError, "could not record the choice")
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     h.cookieName(v.secure),
+		Value:    value,
+		Path:     h.Cookie.Path,
+		Domain:   h.Cookie.Domain,
+		MaxAge:   int(h.maxAge / time.Second),
+		Expires:  now.Add(h.maxAge),
+		Secure:   v.secure,
+		HttpOnly: true,
+		SameSite: sameSite(h.Cookie.SameSite),
+	})
+
+	// The cookies of now-refused categories the browser still holds.
+	prev := v.granted
+	v.granted = granted
+	if v.gpc {
+		v.granted &^= h.saleOrShareSet()
+	}
+	v.hasConsent = true
+	v.consent = c
+	v.audit.ConsentID = c.IDString()
+	v.refused = v.refused[:0]
+	for _, line := range r.Header["Cookie"] {
+		forEachCookieName(line, func(name string) {
+			if d := h.policy.Decide(name, v.granted); !d.Allowed && d.Known {
+				v.refused = append(v.refused, name)
+			}
+		})
+	}
+	h.addExpiries(w.Header(), r, v)
+	w.Header().Set("Cache-Control", "no-store")
+
+	fields := append(v.audit.Fields(),
+		zap.String("action", action),
+		zap.String("method", source),
+		zap.Strings("granted", h.policy.Names(granted)),
+		zap.Strings("denied", h.policy.Names(h.policy.AllSet()&^granted)),
+		zap.Strings("previously_granted", h.policy.Names(prev)),
+		zap.String("banner_hash", h.renderer.ContentHash()),
+		zap.String("config_hash", h.configHash),
+		zap.Time("expires", now.Add(h.maxAge)),
+	)
+	h.logger.Info(audit.ConsentRecorded, fields...)
+	h.countDecision(action, granted)
+
+	if wantJSON {
+		return h.writeState(w, v, http.StatusOK)
+	}
+	http.Redirect(w, r, r.Form.Get("return"), http.StatusSeeOther)
+	return nil
+}
+
+func sameSite(s string) http.SameSite {
+	if strings.EqualFold(s, "strict") {
+		return http.SameSiteStrictMode
+	}
+	return http.SameSiteLaxMode
+}
+
+// stateJSON is the answer of GET {endpoint} and of JSON posts.
+type stateJSON struct {
+	HasConsent    bool            `json:"has_consent"`
+	PolicyVersion string          `json:"policy_version"`
+	ConsentID     string          `json:"consent_id,omitempty"`
+	IssuedAt      *time.Time      `json:"issued_at,omitempty"`
+	Expires       *time.Time      `json:"expires,omitempty"`
+	GPC           bool            `json:"gpc"`
+	Categories    []stateCategory `json:"categories"`
+}
+
+type stateCategory struct {
+	Name     string `json:"name"`
+	Label    string `json:"label"`
+	Granted  bool   `json:"granted"`
+	Required bool   `json:"required"`
+}
+
+func (h *Handler) writeState(w http.ResponseWriter, v *visitor, status int) error {
+	st := stateJSON{HasConsent: v.hasConsent, PolicyVersion: h.PolicyVersion, GPC: v.gpc}
+	if v.hasConsent {
+		st.ConsentID = v.consent.IDString()
+		issued := v.consent.IssuedAt.UTC()
+		exp := issued.Add(h.maxAge)
+		st.IssuedAt, st.Expires = &issued, &exp
+	}
+	for i, c := range h.policy.Categories() {
+		st.Categories = append(st.Categories, stateCategory{
+			Name:     c.Name,
+			Label:    c.Label,
+			Granted:  v.granted&(policy.Set(1)<<uint(i)) != 0,
+			Required: c.Required,
+		})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(st)
+}

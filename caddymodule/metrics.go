@@ -1,0 +1,86 @@
+package caddymodule
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/consentgate/caddy-consent/caddymodule/policy"
+)
+
+// metrics are created once per process and registered into every config's
+// fresh registry (Caddy makes a new one per load; registering the old
+// collectors again keeps counting across reloads). Labels are low
+// cardinality only: actions, category names and reasons, never cookie
+// names, paths or addresses.
+var metrics = struct {
+	once        sync.Once
+	decisions   *prometheus.CounterVec
+	stripped    *prometheus.CounterVec
+	blocked     *prometheus.CounterVec
+	neutralized *prometheus.CounterVec
+	invalid     *prometheus.CounterVec
+	injections  *prometheus.CounterVec
+}{}
+
+func initMetrics() {
+	metrics.once.Do(func() {
+		const ns, sub = "caddy", "consent"
+		metrics.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "decisions_total",
+			Help: "Consent choices recorded, by action and category (granted=true|false)."}, []string{"action", "category", "granted"})
+		metrics.stripped = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "cookies_stripped_total",
+			Help: "Set-Cookie lines removed (or, in report mode, that would be), by category."}, []string{"category", "mode"})
+		metrics.blocked = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "requests_blocked_total",
+			Help: "Requests answered by the gateway instead of the upstream, by category."}, []string{"category", "mode"})
+		metrics.neutralized = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "tags_neutralized_total",
+			Help: "Tracker tags made inert in HTML, by category."}, []string{"category"})
+		metrics.invalid = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "invalid_cookies_total",
+			Help: "Consent cookies treated as no consent, by reason."}, []string{"reason"})
+		metrics.injections = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "banner_injections_total",
+			Help: "HTML pages that received the banner (kind=banner) or the settings control (kind=settings)."}, []string{"kind"})
+	})
+}
+
+func registerMetrics(ctx caddy.Context) error {
+	initMetrics()
+	reg := ctx.GetMetricsRegistry()
+	if reg == nil {
+		return nil
+	}
+	for _, c := range []prometheus.Collector{metrics.decisions, metrics.stripped, metrics.blocked, metrics.neutralized, metrics.invalid, metrics.injections} {
+		if err := reg.Register(c); err != nil {
+			if _, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); !ok {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (h *Handler) countInjection(v *visitor) {
+	kind := "banner"
+	if v.hasConsent {
+		kind = "settings"
+	}
+	metrics.injections.WithLabelValues(kind).Inc()
+}
+
+func (h *Handler) countDecision(action string, granted policy.Set) {
+	for i, c := range h.policy.Categories() {
+		g := "false"
+		if granted&(policy.Set(1)<<uint(i)) != 0 {
+			g = "true"
+		}
+		metrics.decisions.WithLabelValues(action, c.Name, g).Inc()
+	}
+}
+
+func (h *Handler) countStripped(category string) {
+	metrics.stripped.WithLabelValues(category, h.Mode).Inc()
+}
+
+func (h *Handler) countInvalid(reason string) {
+	metrics.invalid.WithLabelValues(reason).Inc()
+}

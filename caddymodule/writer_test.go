@@ -1,0 +1,313 @@
+package caddymodule
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+const page = "<!DOCTYPE html><html><head><title>t</title></head><body class=\"x\"><p>hello</p></body></html>"
+
+func newTestHandler(t testing.TB, mod func(*Handler)) *Handler {
+	t.Helper()
+	h := &Handler{PolicyVersion: "v1", Keys: []KeyConfig{{Hash: testHashKey, Block: testBlockKey}}}
+	if mod != nil {
+		mod(h)
+	}
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	t.Cleanup(cancel)
+	if err := h.Provision(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// serve runs one request through the handler in front of next.
+func serve(t testing.TB, h *Handler, req *http.Request, next func(http.ResponseWriter, *http.Request) error) (*httptest.ResponseRecorder, error) {
+	t.Helper()
+	caddyhttp.NewTestReplacer(req)
+	rec := httptest.NewRecorder()
+	err := h.ServeHTTP(rec, req, caddyhttp.HandlerFunc(next))
+	return rec, err
+}
+
+func htmlUpstream(body string, extra map[string]string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Length", "999")
+		w.Header().Set("ETag", `"abc"`)
+		w.Header().Add("Set-Cookie", "_ga=1; Path=/")
+		w.Header().Add("Set-Cookie", "PHPSESSID=2; Path=/")
+		for k, v := range extra {
+			w.Header().Set(k, v)
+		}
+		_, err := io.WriteString(w, body)
+		return err
+	}
+}
+
+func assertOneBanner(t *testing.T, body string) {
+	t.Helper()
+	if n := strings.Count(body, `id="cg-consent"`); n != 1 {
+		t.Fatalf("want exactly one banner, got %d in %q", n, body)
+	}
+	stripped := body[:strings.Index(body, "<body class=\"x\">")+len("<body class=\"x\">")]
+	if !strings.HasPrefix(page, stripped) {
+		t.Errorf("the page before the banner changed: %q", stripped)
+	}
+	if !strings.HasSuffix(body, "<p>hello</p></body></html>") {
+		t.Errorf("the page after the banner changed: %q", body[len(body)-60:])
+	}
+}
+
+func TestWriterInjectsBannerAndFixesHeaders(t *testing.T) {
+	h := newTestHandler(t, nil)
+	rec, err := serve(t, h, httptest.NewRequest("GET", "/", nil), htmlUpstream(page, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertOneBanner(t, rec.Body.String())
+	hdr := rec.Result().Header
+	if hdr.Get("Content-Length") != "" || hdr.Get("ETag") != "" {
+		t.Errorf("stale Content-Length/ETag kept: %v", hdr)
+	}
+	if got := hdr.Values("Set-Cookie"); len(got) != 1 || !strings.HasPrefix(got[0], "PHPSESSID=") {
+		t.Errorf("Set-Cookie: %v", got)
+	}
+	if !strings.Contains(strings.Join(hdr.Values("Vary"), ","), "Cookie") {
+		t.Errorf("Vary: %v", hdr.Values("Vary"))
+	}
+}
+
+func TestWriterLeavesBodiesItMustNotTouch(t *testing.T) {
+	h := newTestHandler(t, nil)
+	for _, c := range []struct {
+		name   string
+		method string
+		status int
+		hdr    map[string]string
+	}{
+		{"204", "GET", 204, nil},
+		{"304", "GET", 304, nil},
+		{"206", "GET", 206, map[string]string{"Content-Range": "bytes 0-9/100"}},
+		{"no-transform", "GET", 200, map[string]string{"Cache-Control": "public, no-transform"}},
+		{"json", "GET", 200, map[string]string{"Content-Type": "application/json"}},
+		{"sse", "GET", 200, map[string]string{"Content-Type": "text/event-stream; charset=utf-8"}},
+		{"utf-16", "GET", 200, map[string]string{"Content-Type": "text/html; charset=UTF-16"}},
+		{"brotli", "GET", 200, map[string]string{"Content-Encoding": "br"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := page
+			if c.status == 204 || c.status == 304 {
+				body = ""
+			}
+			rec, err := serve(t, h, httptest.NewRequest(c.method, "/", nil), func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Add("Set-Cookie", "_fbp=1")
+				for k, v := range c.hdr {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(c.status)
+				if body == "" {
+					return nil
+				}
+				_, err := io.WriteString(w, body)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Body.String() != body || rec.Code != c.status {
+				t.Errorf("body changed: %d %q", rec.Code, rec.Body.String())
+			}
+			if len(rec.Result().Header.Values("Set-Cookie")) != 0 {
+				t.Error("cookies must be enforced even when the body passes through")
+			}
+			if ce := c.hdr["Content-Encoding"]; ce != "" && rec.Result().Header.Get("Content-Encoding") != ce {
+				t.Error("Content-Encoding of an untouched body must stay")
+			}
+		})
+	}
+}
+
+func TestWriterHEAD(t *testing.T) {
+	h := newTestHandler(t, nil)
+	rec, _ := serve(t, h, httptest.NewRequest("HEAD", "/", nil), func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Length", "123")
+		w.WriteHeader(200)
+		return nil
+	})
+	if rec.Body.Len() != 0 || rec.Result().Header.Get("Content-Length") != "" {
+		t.Errorf("HEAD: body %q, Content-Length %q (GET would send another length)", rec.Body.String(), rec.Result().Header.Get("Content-Length"))
+	}
+}
+
+func TestWriterCompressedUpstream(t *testing.T) {
+	h := newTestHandler(t, nil)
+	for _, enc := range []string{"gzip", "zstd"} {
+		t.Run(enc, func(t *testing.T) {
+			var buf bytes.Buffer
+			switch enc {
+			case "gzip":
+				zw := gzip.NewWriter(&buf)
+				_, _ = zw.Write([]byte(page))
+				_ = zw.Close()
+			case "zstd":
+				zw, _ := zstd.NewWriter(&buf)
+				_, _ = zw.Write([]byte(page))
+				_ = zw.Close()
+			}
+			compressed := buf.Bytes()
+			rec, err := serve(t, h, httptest.NewRequest("GET", "/", nil), func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Encoding", enc)
+				// several writes, like a proxy copying chunks
+				for i := 0; i < len(compressed); i += 7 {
+					end := min(i+7, len(compressed))
+					if _, err := w.Write(compressed[i:end]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Result().Header.Get("Content-Encoding") != "" {
+				t.Errorf("decoded body must not keep Content-Encoding")
+			}
+			assertOneBanner(t, rec.Body.String())
+		})
+	}
+}
+
+func TestWriterCorruptGzipIsCleanlyTruncated(t *testing.T) {
+	h := newTestHandler(t, nil)
+	rec, _ := serve(t, h, httptest.NewRequest("GET", "/", nil), func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, err := w.Write([]byte("this is not gzip at all, sorry"))
+		return err
+	})
+	if strings.Contains(rec.Body.String(), "not gzip") {
+		t.Errorf("corrupt compressed bytes must not be sent as if they were identity: %q", rec.Body.String())
+	}
+}
+
+// readerOnly hides WriteTo so io.Copy must use the writer's ReadFrom.
+type readerOnly struct{ io.Reader }
+
+func TestWriterReadFromGoesThroughRewriter(t *testing.T) {
+	h := newTestHandler(t, nil)
+	rec, _ := serve(t, h, httptest.NewRequest("GET", "/", nil), func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(200)
+		_, err := io.CopyN(w, readerOnly{strings.NewReader(page)}, int64(len(page)))
+		return err
+	})
+	assertOneBanner(t, rec.Body.String())
+}
+
+func TestWriterFlushBeforeFirstWrite(t *testing.T) {
+	h := newTestHandler(t, nil)
+	rec, _ := serve(t, h, httptest.NewRequest("GET", "/", nil), func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Add("Set-Cookie", "_ga=1")
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, page)
+		return err
+	})
+	if len(rec.Result().Header.Values("Set-Cookie")) != 0 {
+		t.Error("an early flush must not commit headers the policy has not seen")
+	}
+	assertOneBanner(t, rec.Body.String())
+}
+
+func TestWriterFlushesThrough(t *testing.T) {
+	h := newTestHandler(t, nil)
+	flushedMid := false
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	caddyhttp.NewTestReplacer(req)
+	_ = h.ServeHTTP(rec, req, caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = io.WriteString(w, "<html><body><p>first")
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			return err
+		}
+		flushedMid = rec.Flushed && strings.Contains(rec.Body.String(), "<p>first")
+		_, err := io.WriteString(w, " second</p></body></html>")
+		return err
+	}))
+	if !flushedMid {
+		t.Error("a flush must push the bytes written so far to the client")
+	}
+}
+
+func TestWriterTrailersAndHandlerErrors(t *testing.T) {
+	h := newTestHandler(t, nil)
+	rec, _ := serve(t, h, httptest.NewRequest("GET", "/api", nil), func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, "{}")
+		w.Header().Add(http.TrailerPrefix+"Set-Cookie", "_fbp=1")
+		w.Header().Add(http.TrailerPrefix+"Set-Cookie", "PHPSESSID=1")
+		return nil
+	})
+	if got := rec.Header().Values(http.TrailerPrefix + "Set-Cookie"); len(got) != 1 || got[0] != "PHPSESSID=1" {
+		t.Errorf("trailer Set-Cookie: %v", got)
+	}
+
+	hdr := http.Header{}
+	rw := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	caddyhttp.NewTestReplacer(req)
+	err := h.ServeHTTP(rw, req, caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Add("Set-Cookie", "_ga=1")
+		hdr = w.Header()
+		return caddyhttp.Error(502, errors.New("upstream down"))
+	}))
+	if err == nil || rw.Body.Len() != 0 || len(hdr.Values("Set-Cookie")) != 0 {
+		t.Errorf("handler error: err %v, body %q, cookies %v", err, rw.Body.String(), hdr.Values("Set-Cookie"))
+	}
+}
+
+func TestWriterSwitchingProtocols(t *testing.T) {
+	h := newTestHandler(t, nil)
+	rec, _ := serve(t, h, httptest.NewRequest("GET", "/ws", nil), func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Add("Set-Cookie", "_ga=1")
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		return nil
+	})
+	if rec.Code != 101 || len(rec.Result().Header.Values("Set-Cookie")) != 0 {
+		t.Errorf("101: code %d cookies %v", rec.Code, rec.Result().Header.Values("Set-Cookie"))
+	}
+}
+
+func TestWriterStrictCSPGetsNonce(t *testing.T) {
+	h := newTestHandler(t, nil)
+	rec, _ := serve(t, h, httptest.NewRequest("GET", "/", nil), htmlUpstream(page, map[string]string{
+		"Content-Security-Policy": "script-src 'nonce-pagenonce' 'strict-dynamic'; style-src 'sha256-abc'",
+	}))
+	csp := rec.Result().Header.Get("Content-Security-Policy")
+	if csp != "script-src 'nonce-pagenonce' 'strict-dynamic'; style-src 'sha256-abc' 'nonce-pagenonce'" {
+		t.Errorf("CSP: %q", csp)
+	}
+	body := rec.Body.String()
+	if !strings.Contains(body, `nonce="pagenonce"`) {
+		t.Errorf("banner tags must carry the page's nonce: %q", body)
+	}
+}
