@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"mime"
@@ -30,10 +31,17 @@ type responseWriter struct {
 	rewriter    *htmlrewrite.Rewriter // non-nil while rewriting the body
 	decoder     *bodyDecoder          // non-nil when the body arrives compressed
 	snippet     *bytes.Buffer         // the banner or settings control for this page
+	out         *bufio.Writer         // coalesces the rewriter's pieces
 }
 
 var rewriterPool = sync.Pool{New: func() any { return htmlrewrite.New(io.Discard, htmlrewrite.Options{}) }}
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// outPool holds the small buffers that coalesce a rewritten body's pieces
+// (the part before <body>, the banner, the rest) into fewer, larger writes:
+// fewer syscalls, and `encode` sees a first write long enough to decide to
+// compress (it compares the first write with its minimum length).
+var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(io.Discard, 8<<10) }}
 
 func (h *Handler) wrap(w http.ResponseWriter, r *http.Request, v *visitor) *responseWriter {
 	return &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, h: h, req: r, v: v}
@@ -142,13 +150,16 @@ func (rw *responseWriter) startRewrite(status int) bool {
 
 	rwr := rewriterPool.Get().(*htmlrewrite.Rewriter)
 	opts := htmlrewrite.Options{BodyStart: rw.snippet.Bytes()}
+	rw.out = outPool.Get().(*bufio.Writer)
 	if enc != "" && enc != "identity" {
 		hdr.Del("Content-Encoding")
-		sink := &lockedWriter{w: rw.ResponseWriter}
+		rw.out.Reset(rw.ResponseWriter)
+		sink := &lockedWriter{w: rw.out}
 		rwr.Reset(sink, opts)
 		rw.decoder = newBodyDecoder(enc, rwr, sink)
 	} else {
-		rwr.Reset(rw.ResponseWriter, opts)
+		rw.out.Reset(rw.ResponseWriter)
+		rwr.Reset(rw.out, opts)
 	}
 	rw.rewriter = rwr
 	return true
@@ -233,10 +244,18 @@ func (rw *responseWriter) FlushError() error {
 		return nil
 	}
 	if rw.decoder != nil {
-		return rw.decoder.Flush(func() error { return http.NewResponseController(rw.ResponseWriter).Flush() })
+		return rw.decoder.Flush(func() error {
+			if err := rw.out.Flush(); err != nil {
+				return err
+			}
+			return http.NewResponseController(rw.ResponseWriter).Flush()
+		})
 	}
 	if rw.rewriter != nil {
 		if err := rw.rewriter.Flush(); err != nil {
+			return err
+		}
+		if err := rw.out.Flush(); err != nil {
 			return err
 		}
 	}
@@ -266,6 +285,16 @@ func (rw *responseWriter) close(handlerErr error) error {
 		err = rw.decoder.Close(handlerErr != nil)
 	} else if rw.rewriter != nil && handlerErr == nil {
 		err = rw.rewriter.Close()
+	}
+	if rw.out != nil {
+		if handlerErr == nil {
+			if ferr := rw.out.Flush(); err == nil {
+				err = ferr
+			}
+		}
+		rw.out.Reset(io.Discard)
+		outPool.Put(rw.out)
+		rw.out = nil
 	}
 	if rw.rewriter != nil {
 		_, body := rw.rewriter.Inserted()
