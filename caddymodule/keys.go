@@ -70,6 +70,7 @@ func (h *Handler) generatedKeys(ctx caddy.Context) ([]consentcookie.KeyPair, err
 	}
 	stored, err := storage.Load(ctx, StorageKey)
 	var doc StoredKeys
+	created := false
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(stored, &doc); err != nil || len(doc.Keys) == 0 {
@@ -82,12 +83,12 @@ func (h *Handler) generatedKeys(ctx caddy.Context) ([]consentcookie.KeyPair, err
 		if err := storage.Store(ctx, StorageKey, b); err != nil {
 			return nil, fmt.Errorf("consent: storing generated keys: %v", err)
 		}
-		h.logger.Warn(audit.KeysGenerated, zap.String("storage_key", StorageKey))
+		created = true
 	default:
 		return nil, fmt.Errorf("consent: loading generated keys: %v", err)
 	}
-	h.logger.Warn("consent cookie keys were generated and are kept in Caddy's storage; configure `keys` in production so that every instance shares them and you control rotation",
-		zap.String("storage_key", StorageKey))
+	h.logger.Warn(audit.KeysGenerated, zap.String("storage_key", StorageKey), zap.Bool("created", created),
+		zap.String("note", "consent cookie keys were generated and are kept in Caddy's storage; configure keys in production so that every instance shares them and you control rotation"))
 	repl := caddy.NewReplacer()
 	pairs := make([]consentcookie.KeyPair, 0, len(doc.Keys))
 	for _, k := range doc.Keys {

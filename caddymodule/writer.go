@@ -300,6 +300,9 @@ func (rw *responseWriter) close(handlerErr error) error {
 		_, body := rw.rewriter.Inserted()
 		if body {
 			rw.h.countInjection(rw.v)
+			if c := rw.h.logger.Check(zap.DebugLevel, audit.BannerInjected); c != nil {
+				c.Write(append(rw.v.audit.Fields(), zap.Bool("settings_control_only", rw.v.hasConsent))...)
+			}
 		}
 		rw.rewriter.Reset(io.Discard, htmlrewrite.Options{})
 		rewriterPool.Put(rw.rewriter)
