@@ -121,6 +121,7 @@ func Start(t testing.TB, sites string) *Server {
 	admin %s
 	auto_https off
 	persist_config off
+	grace_period 2s
 	storage file_system %s
 	log default {
 		output file %s
@@ -179,7 +180,7 @@ func (s *Server) Stop() {
 func (s *Server) Load(t testing.TB, sites string) {
 	t.Helper()
 	cfg := strings.ReplaceAll(sites, "{GATEWAY}", s.Addr)
-	full := fmt.Sprintf("{\n\tadmin %s\n\tauto_https off\n\tpersist_config off\n\tstorage file_system %s\n\tlog default {\n\t\toutput file %s\n\t\tformat json\n\t\tlevel DEBUG\n\t}\n}\n\n%s",
+	full := fmt.Sprintf("{\n\tadmin %s\n\tauto_https off\n\tpersist_config off\n\tgrace_period 2s\n\tstorage file_system %s\n\tlog default {\n\t\toutput file %s\n\t\tformat json\n\t\tlevel DEBUG\n\t}\n}\n\n%s",
 		s.AdminAddr, filepath.Join(s.Dir, "storage"), s.LogPath, cfg)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+s.AdminAddr+"/load", strings.NewReader(full))
 	req.Header.Set("Content-Type", "text/caddyfile")

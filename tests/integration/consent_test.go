@@ -199,7 +199,7 @@ func TestOldPolicyVersionAsksAgain(t *testing.T) {
 	u := newUpstream(t)
 	g := gateway(t, u, "")
 	consent, _, _ := post(t, g, url.Values{"choice": {"accept_all"}}, nil)
-	g.Load(t, `http://{GATEWAY} {
+	reload(t, g, `http://{GATEWAY} {
 	consent {
 		policy_version 2027-01-01
 	}

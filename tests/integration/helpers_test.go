@@ -141,3 +141,12 @@ func post(t *testing.T, g *testcaddy.Server, form url.Values, hdr map[string]str
 	}
 	return "", resp, body
 }
+
+// reload loads new site blocks into the running Caddy (like `caddy reload`).
+// The old server closes its idle connections, so the test client drops its
+// pooled ones rather than racing that close.
+func reload(t *testing.T, g *testcaddy.Server, sites string) {
+	t.Helper()
+	g.Load(t, sites)
+	client.CloseIdleConnections()
+}
