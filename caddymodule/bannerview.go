@@ -10,6 +10,7 @@ import (
 
 	"github.com/consentgate/caddy-consent/caddymodule/banner"
 	"github.com/consentgate/caddy-consent/caddymodule/csp"
+	"github.com/consentgate/caddy-consent/caddymodule/policy"
 )
 
 func (h *Handler) bannerEnabled() bool {
@@ -35,6 +36,11 @@ func (h *Handler) provisionBanner() error {
 		cfg.Texts = b.Texts
 		cfg.LangTexts = b.LangTexts
 	}
+	operator := make(map[string][]string)
+	for _, c := range h.Categories {
+		operator[c.Name] = append(operator[c.Name], c.Cookies...)
+	}
+	h.shownCookies = cookiesToShow(h.policy.Categories(), operator)
 	r, err := banner.New(cfg)
 	if err != nil {
 		return fmt.Errorf("consent: banner: %v", err)
@@ -55,7 +61,7 @@ func (h *Handler) view(r *http.Request, v *visitor, returnPath, nonce string) ba
 			Label:       label,
 			Description: desc,
 			Required:    c.Required,
-			Cookies:     c.Cookies,
+			Cookies:     h.shownCookies[i],
 			Granted:     c.Required || (v.hasConsent && v.granted&(1<<uint(i)) != 0),
 		}
 	}
@@ -69,6 +75,34 @@ func (h *Handler) view(r *http.Request, v *visitor, returnPath, nonce string) ba
 		GPC:           v.gpc,
 		Nonce:         nonce,
 	}
+}
+
+// maxShownCookies bounds how many cookie names a category lists in the
+// banner: the built-in lists name about a hundred cookies of frameworks a
+// given site does not use, which would bury the few that matter.
+const maxShownCookies = 12
+
+// cookiesToShow lists, per category, the patterns the operator wrote (and
+// presets enabled) first, then the built-in ones, at most maxShownCookies
+// with a count of the rest.
+func cookiesToShow(cats []policy.Category, operator map[string][]string) [][]string {
+	out := make([][]string, len(cats))
+	for i, c := range cats {
+		seen := make(map[string]bool)
+		var list []string
+		for _, p := range append(append([]string(nil), operator[c.Name]...), c.Cookies...) {
+			if !seen[p] {
+				seen[p] = true
+				list = append(list, p)
+			}
+		}
+		if len(list) > maxShownCookies {
+			rest := len(list) - maxShownCookies
+			list = append(list[:maxShownCookies:maxShownCookies], fmt.Sprintf("… (+%d)", rest))
+		}
+		out[i] = list
+	}
+	return out
 }
 
 // categoryTexts returns the label and description in the visitor's

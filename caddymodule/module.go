@@ -94,6 +94,8 @@ type Handler struct {
 	// customizedTexts names categories whose label or description the
 	// operator wrote (those are shown as written, untranslated).
 	customizedTexts map[string]bool
+	// shownCookies are the cookie names the banner lists per category.
+	shownCookies [][]string
 }
 
 // CategoryConfig changes a built-in category or declares a new one.

@@ -311,3 +311,17 @@ func TestWriterStrictCSPGetsNonce(t *testing.T) {
 		t.Errorf("banner tags must carry the page's nonce: %q", body)
 	}
 }
+
+func TestBannerListsOperatorCookiesFirstAndCaps(t *testing.T) {
+	h := newTestHandler(t, func(h *Handler) {
+		h.Categories = []CategoryConfig{{Name: "analytics", Cookies: []string{"site_stats"}}}
+	})
+	rec, _ := serve(t, h, httptest.NewRequest("GET", "/", nil), htmlUpstream(page, nil))
+	body := rec.Body.String()
+	if !strings.Contains(body, "Cookies: site_stats, _ga,") {
+		t.Errorf("operator patterns must come first: %s", body)
+	}
+	if strings.Contains(body, "wordpress_logged_in_*") || !strings.Contains(body, "… (&#43;") {
+		t.Errorf("long built-in lists must be capped with a count of the rest")
+	}
+}
