@@ -55,6 +55,17 @@ type TagRewriter interface {
 	RewriteText(name string, startTag []byte, text []byte) []byte
 }
 
+// ElementRewriter may be implemented by a TagRewriter that decides from a
+// raw-text element's text how its start tag must change (an inline tracker
+// snippet is recognised by its text, but it is its start tag that makes it
+// inert). When a TagRewriter implements it, the unchanged start tag of an
+// element whose text it wants is held together with the text (both within
+// MaxHold), and RewriteElement is called instead of RewriteText. It returns
+// the start tag and text to emit; nil keeps the original.
+type ElementRewriter interface {
+	RewriteElement(name string, startTag, text []byte) (newStart, newText []byte)
+}
+
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("htmlrewrite: write after close")
 
@@ -198,6 +209,7 @@ type Rewriter struct {
 	hold      []byte // held bytes from previous chunks
 	holdFrom  int    // index in p where the held bytes of this chunk start
 	tagWanted bool
+	textFrom  int    // offset of a raw-text element's text in the hold (> 0 when its start tag is held too)
 	ltPos     int    // offset within the held text of a candidate end tag's '<'
 	startTag  []byte // start tag of the held raw-text element
 
@@ -434,13 +446,14 @@ func (r *Rewriter) release() {
 	r.hk = holdNone
 }
 
-// replaceHeld emits a then b instead of the held bytes up to index j.
-func (r *Rewriter) replaceHeld(j int, a, b []byte) {
+// replaceHeld emits a, b and c instead of the held bytes up to index j.
+func (r *Rewriter) replaceHeld(j int, a, b, c []byte) {
 	if len(r.hold) == 0 {
 		r.write(r.p[r.mark:r.holdFrom])
 	}
 	r.write(a)
 	r.write(b)
+	r.write(c)
 	r.mark = j
 	r.hold = r.hold[:0]
 	r.hk = holdNone

@@ -758,9 +758,24 @@ func (r *Rewriter) rawEndTag(i int) {
 			r.release()
 		} else {
 			full := r.held(i)
-			text, tail := full[:r.ltPos], full[r.ltPos:]
-			if repl := r.opts.Tags.RewriteText(r.rawName, r.startTag, text); repl != nil {
-				r.replaceHeld(i, repl, tail)
+			text, tail := full[r.textFrom:r.ltPos], full[r.ltPos:]
+			if er, ok := r.opts.Tags.(ElementRewriter); ok && r.textFrom > 0 {
+				// The start tag was held with the text (see tagEnd).
+				start, repl := er.RewriteElement(r.rawName, r.startTag, text)
+				switch {
+				case start == nil && repl == nil:
+					r.release()
+				default:
+					if start == nil {
+						start = full[:r.textFrom]
+					}
+					if repl == nil {
+						repl = text
+					}
+					r.replaceHeld(i, start, repl, tail)
+				}
+			} else if repl := r.opts.Tags.RewriteText(r.rawName, r.startTag, text); repl != nil {
+				r.replaceHeld(i, repl, tail, nil)
 			} else {
 				r.release()
 			}
@@ -790,7 +805,7 @@ func (r *Rewriter) tagEnd(j int) int {
 	rawText := html && rawState(name) != stData
 
 	// Rewrite it if asked.
-	wantText := false
+	wantText, keepStart := false, false
 	if r.hk == holdTag {
 		if r.heldLen(j) > r.maxHold {
 			r.release()
@@ -808,9 +823,15 @@ func (r *Rewriter) tagEnd(j int) int {
 				r.startTag = append(r.startTag[:0], startTag...)
 				wantText = true
 			}
-			if repl != nil {
-				r.replaceHeld(j, repl, nil)
-			} else {
+			_, elem := r.opts.Tags.(ElementRewriter)
+			switch {
+			case repl != nil:
+				r.replaceHeld(j, repl, nil, nil)
+			case wantText && elem:
+				// Keep holding the unchanged start tag with the text,
+				// so RewriteElement can still replace it.
+				keepStart = true
+			default:
 				r.release()
 			}
 		}
@@ -860,8 +881,13 @@ func (r *Rewriter) tagEnd(j int) int {
 	if rawText {
 		r.st = rawState(name)
 		r.rawName = name
-		if wantText {
+		switch {
+		case keepStart:
+			r.hk = holdText
+			r.textFrom = r.heldLen(j)
+		case wantText:
 			r.startHold(holdText, j)
+			r.textFrom = 0
 		}
 	}
 	return j

@@ -1,0 +1,107 @@
+package trackers
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/consentgate/caddy-consent/caddymodule/htmlrewrite"
+)
+
+// benchPage builds a page of about 100 KB from the tracker-free fixture's
+// body, repeated; with trackers, the GA4 and Meta Pixel snippets go into
+// its head.
+func benchPage(trackers bool) []byte {
+	base, err := os.ReadFile("testdata/notrackers.html")
+	if err != nil {
+		panic(err)
+	}
+	i := bytes.Index(base, []byte("<body"))
+	j := bytes.LastIndex(base, []byte("</body>"))
+	head, body := base[:i], base[i:j]
+	var b bytes.Buffer
+	if trackers {
+		k := bytes.Index(head, []byte("</head>"))
+		b.Write(head[:k])
+		for _, f := range []string{"testdata/ga4.html", "testdata/meta-pixel.html"} {
+			s, err := os.ReadFile(f)
+			if err != nil {
+				panic(err)
+			}
+			hs := bytes.Index(s, []byte("<!--"))
+			he := bytes.Index(s, []byte("</head>"))
+			b.Write(s[hs:he])
+		}
+		b.Write(head[k:])
+	} else {
+		b.Write(head)
+	}
+	for b.Len() < 100<<10 {
+		b.Write(body)
+	}
+	b.WriteString("</body>\n</html>\n")
+	return b.Bytes()
+}
+
+func benchRewrite(b *testing.B, page []byte, allowed func(string) bool) {
+	n, err := NewNeutralizer(Presets(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := htmlrewrite.New(io.Discard, htmlrewrite.Options{})
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w.Reset(io.Discard, htmlrewrite.Options{Tags: n.Rewriter(allowed, nil)})
+		for p := page; len(p) > 0; {
+			k := min(len(p), 32<<10)
+			if _, err := w.Write(p[:k]); err != nil {
+				b.Fatal(err)
+			}
+			p = p[k:]
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrackerPage: ~100 KB with the GA4 and Meta Pixel snippets,
+// nothing allowed (both neutralized).
+func BenchmarkTrackerPage(b *testing.B) { benchRewrite(b, benchPage(true), allowNone) }
+
+// BenchmarkTrackerFreePage: ~100 KB without trackers, nothing allowed.
+func BenchmarkTrackerFreePage(b *testing.B) { benchRewrite(b, benchPage(false), allowNone) }
+
+// BenchmarkScanOnly: the same tracker-free page through htmlrewrite
+// without a TagRewriter, for comparison.
+func BenchmarkScanOnly(b *testing.B) {
+	page := benchPage(false)
+	w := htmlrewrite.New(io.Discard, htmlrewrite.Options{})
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Reset(io.Discard, htmlrewrite.Options{})
+		if _, err := w.Write(page); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBlockerMiss(b *testing.B) {
+	bl, err := NewBlocker(presetBlockRules())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := bl.Match("GET", "/products/bread/sourdough-1kg", nil); ok {
+			b.Fatal("matched")
+		}
+	}
+}

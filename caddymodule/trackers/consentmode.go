@@ -1,0 +1,97 @@
+package trackers
+
+import (
+	"encoding/json"
+	"html"
+	"sort"
+	"strings"
+)
+
+// ConsentModeMapping maps a Google Consent Mode signal to the categories
+// that grant it: a signal is granted when every listed category is
+// allowed (an empty list never grants). The banner script applies the same
+// rule to the JSON form on updates.
+type ConsentModeMapping map[string][]string
+
+// DefaultConsentModeMapping returns the Consent Mode v2 signals mapped to
+// the default categories.
+func DefaultConsentModeMapping() ConsentModeMapping {
+	return ConsentModeMapping{
+		"ad_storage":              {"advertising"},
+		"ad_user_data":            {"advertising"},
+		"ad_personalization":      {"advertising"},
+		"analytics_storage":       {"analytics"},
+		"functionality_storage":   {"functional"},
+		"personalization_storage": {"functional"},
+		"security_storage":        {"necessary"},
+	}
+}
+
+// Granted reports whether signal is granted under allowed.
+func (m ConsentModeMapping) Granted(signal string, allowed func(category string) bool) bool {
+	cats := m[signal]
+	if len(cats) == 0 {
+		return false
+	}
+	for _, c := range cats {
+		if !allowed(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// JSON returns the mapping as a JSON object (signal → array of categories,
+// keys sorted) for the banner's data-consent-mode attribute. Escape it for
+// the attribute as usual.
+func (m ConsentModeMapping) JSON() string {
+	clean := make(map[string][]string, len(m))
+	for k, v := range m {
+		if v == nil {
+			v = []string{}
+		}
+		clean[k] = v
+	}
+	b, err := json.Marshal(clean)
+	if err != nil { // cannot happen for strings
+		return "{}"
+	}
+	return string(b)
+}
+
+// ConsentModeDefault returns a <script> element to place before any Google
+// tag (first thing in <head>): it defines dataLayer and gtag when the page
+// has not, and declares the Consent Mode default state, every signal
+// "denied" unless allowed grants it, with wait_for_update: 500 so that tags
+// loaded early wait briefly for the banner's update. nonce, when not
+// empty, is set as the script's nonce attribute.
+func ConsentModeDefault(allowed func(category string) bool, m ConsentModeMapping, nonce string) []byte {
+	signals := make([]string, 0, len(m))
+	for s := range m {
+		signals = append(signals, s)
+	}
+	sort.Strings(signals)
+	var b strings.Builder
+	b.WriteString("<script")
+	if nonce != "" {
+		b.WriteString(` nonce="`)
+		b.WriteString(html.EscapeString(nonce))
+		b.WriteString(`"`)
+	}
+	b.WriteString(">window.dataLayer=window.dataLayer||[];" +
+		"window.gtag=window.gtag||function(){window.dataLayer.push(arguments);};" +
+		"gtag('consent','default',{")
+	for _, s := range signals {
+		state := "denied"
+		if m.Granted(s, allowed) {
+			state = "granted"
+		}
+		k, _ := json.Marshal(s) // JSON string escaping also escapes '<' and '>'
+		b.Write(k)
+		b.WriteString(`:"`)
+		b.WriteString(state)
+		b.WriteString(`",`)
+	}
+	b.WriteString(`"wait_for_update":500});</script>`)
+	return []byte(b.String())
+}

@@ -1,0 +1,648 @@
+package trackers
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// hostRule is one host entry of one vendor.
+type hostRule struct {
+	vendor   int
+	spec     int      // specificity of the host entry: exact beats suffix, longer beats shorter
+	prefixes []string // "/" path restrictions; nil = every URL
+	embed    bool     // from EmbedHosts
+}
+
+// anyPath is a "*/..." entry: a path fragment recognised on any host.
+type anyPath struct {
+	vendor int
+	lit    string // starts with '/'
+}
+
+// matcher finds the vendor a URL belongs to.
+type matcher struct {
+	hosts    map[string][]hostRule // exact host, or ".suffix"
+	anyPath  []anyPath
+	anyLits  [][]byte  // anyPath literals without the leading '/', for the raw pre-filter
+	anyFirst [256]bool // their first bytes
+	// walk holds every dot-suffix of every hosts key (".com",
+	// ".google-analytics.com", ...): walkOn when a longer key ends with it,
+	// walkKey when it is a key. The pre-filter walks a host's suffixes
+	// from the shortest and stops at the first unknown one.
+	walk map[string]uint8
+}
+
+const (
+	walkOn uint8 = 1 << iota
+	walkKey
+)
+
+func newMatcher(vendors []Vendor) *matcher {
+	m := &matcher{hosts: map[string][]hostRule{}}
+	addHosts := func(vi int, hosts, paths []string, embed bool) {
+		var prefixes []string
+		for _, p := range paths {
+			if strings.HasPrefix(p, "/") {
+				prefixes = append(prefixes, p)
+			}
+		}
+		for _, h := range hosts {
+			if strings.HasPrefix(h, ".") {
+				// Subdomains under ".x.com", the apex under "x.com".
+				spec := 2 * (len(h) - 1)
+				m.hosts[h] = append(m.hosts[h], hostRule{vendor: vi, spec: spec, prefixes: prefixes, embed: embed})
+				m.hosts[h[1:]] = append(m.hosts[h[1:]], hostRule{vendor: vi, spec: spec, prefixes: prefixes, embed: embed})
+			} else {
+				m.hosts[h] = append(m.hosts[h], hostRule{vendor: vi, spec: 2*len(h) + 1, prefixes: prefixes, embed: embed})
+			}
+		}
+		for _, p := range paths {
+			if strings.HasPrefix(p, "*/") {
+				m.anyPath = append(m.anyPath, anyPath{vendor: vi, lit: p[1:]})
+				m.anyLits = append(m.anyLits, []byte(p[2:]))
+				m.anyFirst[p[2]] = true
+			}
+		}
+	}
+	for i := range vendors {
+		v := &vendors[i]
+		addHosts(i, v.ScriptHosts, v.ScriptPaths, false)
+		addHosts(i, v.PixelHosts, v.PixelPaths, false)
+		addHosts(i, v.EmbedHosts, nil, true)
+	}
+	m.walk = map[string]uint8{}
+	for k := range m.hosts {
+		m.walk[k] |= walkKey
+		for j := 1; j < len(k); j++ {
+			if k[j] == '.' {
+				m.walk[k[j:]] |= walkOn
+			}
+		}
+	}
+	return m
+}
+
+// urlMatch is the result of matching one URL.
+type urlMatch struct {
+	vendor int
+	embed  bool
+}
+
+// match returns the vendor of a parsed URL. host is lower-case ("" for a
+// relative URL); rest is the path and query. hostOnly is for connection
+// hints (preconnect, dns-prefetch), whose href is only an origin: it
+// matches hosts that belong to a vendor entirely (no path restriction).
+func (m *matcher) match(host, rest string, hostOnly bool) (urlMatch, bool) {
+	best, bestSpec, bestLen := urlMatch{}, -1, -1
+	try := func(key string) {
+		for _, hr := range m.hosts[key] {
+			l := -1
+			if hr.prefixes == nil {
+				l = 0
+			} else if !hostOnly {
+				for _, p := range hr.prefixes {
+					if len(p) > l && pathPrefixMatch(rest, p) {
+						l = len(p)
+					}
+				}
+			}
+			if l < 0 {
+				continue
+			}
+			if hr.spec > bestSpec || hr.spec == bestSpec && l > bestLen {
+				best, bestSpec, bestLen = urlMatch{vendor: hr.vendor, embed: hr.embed}, hr.spec, l
+			}
+		}
+	}
+	if hostOnly {
+		if host != "" {
+			try(host)
+			for i := 0; i < len(host); i++ {
+				if host[i] == '.' {
+					try(host[i:])
+				}
+			}
+		}
+		return best, bestSpec >= 0
+	}
+	if host != "" {
+		try(host)
+		for i := 0; i < len(host); i++ {
+			if host[i] == '.' {
+				try(host[i:])
+			}
+		}
+		if bestSpec >= 0 {
+			return best, true
+		}
+	}
+	path := rest
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	for _, ap := range m.anyPath {
+		if pathContains(path, ap.lit) {
+			return urlMatch{vendor: ap.vendor}, true
+		}
+	}
+	return urlMatch{}, false
+}
+
+// needsBoundary reports whether a path pattern ending in c must be followed
+// by the end of a segment.
+func needsBoundary(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.'
+}
+
+func boundaryAt(s string, i int) bool {
+	if i >= len(s) {
+		return true
+	}
+	switch s[i] {
+	case '/', '?', '#', ';', '&':
+		return true
+	}
+	return false
+}
+
+// pathPrefixMatch matches "/p" entries against path+query.
+func pathPrefixMatch(rest, p string) bool {
+	if !strings.HasPrefix(rest, p) {
+		return false
+	}
+	return !needsBoundary(p[len(p)-1]) || boundaryAt(rest, len(p))
+}
+
+// pathContains matches "*/p" entries (lit = "/p") against a path. A
+// path-relative URL ("matomo.php") counts as starting with '/'.
+func pathContains(path, lit string) bool {
+	if strings.HasPrefix(path, lit[1:]) && (!needsBoundary(lit[len(lit)-1]) || boundaryAt(path, len(lit)-1)) {
+		return true
+	}
+	for i := 0; ; {
+		j := strings.Index(path[i:], lit)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(lit)
+		if !needsBoundary(lit[len(lit)-1]) || boundaryAt(path, end) {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+// parsedURL is an attribute value read the way a browser reads a URL,
+// as far as the host and path go.
+type parsedURL struct {
+	clean     string // value without leading/trailing spaces and without tab/newline
+	host      string // lower-case, no port, no trailing dot; "" for relative URLs
+	hostStart int    // host span in clean (after userinfo, before port)
+	hostEnd   int
+	rest      string // path and query, fragment removed, '\' as '/'
+	fetchable bool   // false for javascript:, data:, mailto:, ...
+}
+
+func isSpecialScheme(s string) bool {
+	switch strings.ToLower(s) {
+	case "http", "https", "ws", "wss", "ftp":
+		return true
+	}
+	return false
+}
+
+func parseURL(v string) parsedURL {
+	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
+	if strings.ContainsAny(v, "\t\n\r") {
+		v = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return -1
+			}
+			return r
+		}, v)
+	}
+	u := parsedURL{clean: v, fetchable: true}
+	i := 0
+	// Scheme.
+	if c := strings.IndexAny(v, ":/\\?#"); c > 0 && v[c] == ':' && isScheme(v[:c]) {
+		if !isSpecialScheme(v[:c]) {
+			u.fetchable = false
+			return u
+		}
+		i = c + 1
+		for i < len(v) && (v[i] == '/' || v[i] == '\\') {
+			i++
+		}
+	} else if len(v) >= 2 && (v[0] == '/' || v[0] == '\\') && (v[1] == '/' || v[1] == '\\') {
+		for i < len(v) && (v[i] == '/' || v[i] == '\\') {
+			i++
+		}
+	} else {
+		u.rest = cutFragment(strings.ReplaceAll(v, "\\", "/"))
+		return u
+	}
+	// Authority.
+	end := i
+	for end < len(v) && v[end] != '/' && v[end] != '\\' && v[end] != '?' && v[end] != '#' {
+		end++
+	}
+	hs := i
+	if at := strings.LastIndexByte(v[i:end], '@'); at >= 0 {
+		hs = i + at + 1
+	}
+	he := end
+	if !strings.HasPrefix(v[hs:end], "[") {
+		if c := strings.LastIndexByte(v[hs:end], ':'); c >= 0 {
+			he = hs + c
+		}
+	}
+	host := v[hs:he]
+	if strings.IndexByte(host, '%') >= 0 {
+		if h, err := url.PathUnescape(host); err == nil {
+			host = h
+		}
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if !asciiHost(host) {
+		// IDNA maps e.g. full-width dots and letters to ASCII.
+		h, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			u.fetchable = false // the browser rejects the URL
+			return u
+		}
+		host = strings.TrimSuffix(h, ".")
+	}
+	if !validHost(host) {
+		u.fetchable = false // the browser rejects the URL
+		return u
+	}
+	u.host, u.hostStart, u.hostEnd = host, hs, he
+	u.rest = cutFragment(strings.ReplaceAll(v[end:], "\\", "/"))
+	return u
+}
+
+func asciiHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost rejects hosts with characters a browser refuses (spaces,
+// controls, forbidden host code points). IPv6 literals pass.
+func validHost(h string) bool {
+	if strings.HasPrefix(h, "[") {
+		return true
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if c <= ' ' || c == 0x7f || strings.IndexByte("#%/:<>?@[\\]^|", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if !(c >= 'a' && c <= 'z' || i > 0 && (s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
+func cutFragment(s string) string {
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// maxHost bounds the host names the raw pre-filter looks up.
+const maxHost = 253
+
+// rawMayMatch is the cheap pre-filter for a raw tag or noscript text: it
+// reports false only if no URL in raw can belong to a vendor. It does not
+// allocate. It errs towards true: entity references that could hide a
+// URL, or percent-encoded hosts, send the tag to the full parser.
+//
+// It only looks where a URL's host or path can start: after "//" (or
+// backslashes), after "http:"/"https:", after '/' and at the start of an
+// attribute value (for "*/" path entries); the positions are found with
+// bytes.IndexByte.
+func (m *matcher) rawMayMatch(raw []byte) bool {
+	if hasSignificantEntity(raw) {
+		return true
+	}
+	for off := 0; ; {
+		i := bytes.IndexByte(raw[off:], '/')
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 1
+		if m.anyLitAt(raw, i+1) || m.hostAfterSlash(raw, i) {
+			return true
+		}
+	}
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		for i, c := range raw {
+			if c == '\\' && m.hostAfterSlash(raw, i) {
+				return true
+			}
+		}
+	}
+	for off := 0; ; {
+		i := bytes.IndexByte(raw[off:], ':')
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 1
+		// "http://" was seen by the slash loops; here "http:host".
+		if j := skipTabNL(raw, i+1); j < len(raw) && raw[j] != '/' && raw[j] != '\\' &&
+			hasHTTPBefore(raw, i) && m.hostAt(raw, i+1) {
+			return true
+		}
+	}
+	if len(m.anyLits) > 0 {
+		// Path-relative values ("matomo.php?x"): at each value start.
+		for off := 0; ; {
+			i := bytes.IndexByte(raw[off:], '=')
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + 1
+			j := i + 1
+			for j < len(raw) && (isSpace(raw[j]) || raw[j] == '"' || raw[j] == '\'') {
+				j++
+			}
+			if m.anyLitAt(raw, j) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// anyLitAt reports whether a "*/" path entry (without its "*/") starts at
+// raw[i].
+func (m *matcher) anyLitAt(raw []byte, i int) bool {
+	if i >= len(raw) || !m.anyFirst[raw[i]] {
+		return false
+	}
+	for _, lit := range m.anyLits {
+		if bytes.HasPrefix(raw[i:], lit) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostAfterSlash checks a host after the slash or backslash at raw[i] when
+// another one follows (tab and newline characters in between are dropped
+// by URL parsers).
+func (m *matcher) hostAfterSlash(raw []byte, i int) bool {
+	j := skipTabNL(raw, i+1)
+	if j >= len(raw) || raw[j] != '/' && raw[j] != '\\' {
+		return false
+	}
+	return m.hostAt(raw, j+1)
+}
+
+// hostAt checks the authority starting at raw[start] (after any further
+// slashes) and the path after it.
+func (m *matcher) hostAt(raw []byte, start int) bool {
+	for start < len(raw) && (raw[start] == '/' || raw[start] == '\\' || raw[start] == '\t' || raw[start] == '\n' || raw[start] == '\r') {
+		start++
+	}
+	end := start
+	for end < len(raw) && !authorityEnd(raw[end]) {
+		end++
+	}
+	return m.authorityMayMatch(raw[start:end], raw[end:])
+}
+
+// authorityEnd reports bytes that end a URL's authority, or the attribute
+// value holding it. Quotes are not among them: they may be part of an
+// unquoted value (hostMayMatch tries both readings).
+func authorityEnd(c byte) bool {
+	switch c {
+	case '/', '\\', '?', '#', ' ', '\f', '<', '>':
+		return true
+	}
+	return false
+}
+
+// valueEnd reports bytes that may end the attribute value holding a URL.
+func valueEnd(c byte) bool {
+	switch c {
+	case ' ', '\f', '>':
+		return true
+	}
+	return false
+}
+
+// authorityMayMatch checks the host of an authority ("user@host:port",
+// possibly with tab/newline characters, which URL parsers drop but which
+// also end an unquoted attribute value: both readings are tried), and the
+// path that follows it against path-restricted hosts.
+func (m *matcher) authorityMayMatch(a, rest []byte) bool {
+	if m.hostMayMatch(a, rest) {
+		return true
+	}
+	if at := bytes.LastIndexByte(a, '@'); at >= 0 {
+		return m.hostMayMatch(a[at+1:], rest)
+	}
+	return false
+}
+
+// hostBytes classifies bytes while reading a host in raw markup.
+var hostBytes = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c == '\t' || c == '\n' || c == '\r':
+			t[c] = hbTabNL
+		case c == '"' || c == '\'' || c == '`':
+			t[c] = hbQuote
+		case c == '%' || c >= 0x80:
+			t[c] = hbEscaped
+		case c <= ' ' || c == 0x7f || strings.IndexByte("#/:<>?@[\\]^|", byte(c)) >= 0:
+			t[c] = hbEnd
+		}
+	}
+	return t
+}()
+
+const (
+	hbHost uint8 = iota
+	hbTabNL
+	hbQuote
+	hbEscaped
+	hbEnd
+)
+
+// hostMayMatch reads the host at the start of authority a (rest is what
+// follows the authority) and checks it.
+func (m *matcher) hostMayMatch(a, rest []byte) bool {
+	// Common case: a plain lower-case host, checked in place.
+	plain := len(a)
+	for i, c := range a {
+		if hostBytes[c] != hbHost || c >= 'A' && c <= 'Z' {
+			plain = i
+			break
+		}
+	}
+	if plain == len(a) || hostBytes[a[plain]] == hbEnd {
+		return m.hostPathMayMatch(trimDots(a[:plain]), rest)
+	}
+	var buf [maxHost]byte
+	n := 0
+	for _, c := range a {
+		switch hostBytes[c] {
+		case hbTabNL:
+			// Dropped by URL parsers, or the end of an unquoted value.
+			if m.hostPathMayMatch(trimDots(buf[:n]), rest) {
+				return true
+			}
+			continue
+		case hbQuote:
+			// The end of a quoted value, or part of an unquoted one.
+			if m.hostPathMayMatch(trimDots(buf[:n]), rest) {
+				return true
+			}
+		case hbEscaped:
+			return true // percent-encoded or international host: let the full parser decide
+		case hbEnd:
+			// End of the host: ':' before a port, '@' after userinfo, ...
+			return m.hostPathMayMatch(trimDots(buf[:n]), rest)
+		}
+		if n == len(buf) {
+			return false
+		}
+		if c >= 'A' && c <= 'Z' {
+			c |= 0x20
+		}
+		buf[n] = c
+		n++
+	}
+	return m.hostPathMayMatch(trimDots(buf[:n]), rest)
+}
+
+// hostPathMayMatch reports whether a vendor lists host h (exactly or by a
+// suffix entry) without path restriction, or with a path prefix the raw
+// path may start with. A raw path with characters URL parsers rewrite
+// (backslash, tab, newline) counts as a match; entity references that
+// could hide one were already caught by hasSignificantEntity.
+func (m *matcher) hostPathMayMatch(h, path []byte) bool {
+	if len(h) == 0 {
+		return false
+	}
+	// Suffixes from the shortest: ".com", ".example.com", then the host.
+	for j := len(h) - 1; j > 0; j-- {
+		if h[j] != '.' {
+			continue
+		}
+		w := m.walk[string(h[j:])]
+		if w&walkKey != 0 && m.rulesMayMatch(m.hosts[string(h[j:])], path) {
+			return true
+		}
+		if w&walkOn == 0 {
+			return false
+		}
+	}
+	return m.walk[string(h)]&walkKey != 0 && m.rulesMayMatch(m.hosts[string(h)], path)
+}
+
+func (m *matcher) rulesMayMatch(rules []hostRule, rest []byte) bool {
+	for _, hr := range rules {
+		if hr.prefixes == nil {
+			return true
+		}
+		path := rest
+		for i, c := range rest {
+			if valueEnd(c) {
+				path = rest[:i]
+				break
+			}
+		}
+		if bytes.IndexAny(path, "\\\t\n\r") >= 0 {
+			return true
+		}
+		for _, p := range hr.prefixes {
+			if len(path) >= len(p) && string(path[:len(p)]) == p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func trimDots(h []byte) []byte {
+	for len(h) > 0 && h[len(h)-1] == '.' {
+		h = h[:len(h)-1]
+	}
+	return h
+}
+
+func skipTabNL(b []byte, i int) int {
+	for i < len(b) && (b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// hasHTTPBefore reports whether b[:i] ends with "http" or "https" (any
+// case), ignoring tab/newline characters (URL parsers drop them).
+func hasHTTPBefore(b []byte, i int) bool {
+	var w [5]byte
+	n := 0
+	for j := i - 1; j >= 0 && n < 5; j-- {
+		c := b[j]
+		if c == '\t' || c == '\n' || c == '\r' {
+			continue
+		}
+		w[4-n] = c | 0x20
+		n++
+	}
+	return n >= 4 && string(w[1:5]) == "http" || n == 5 && string(w[:]) == "https"
+}
+
+// hasSignificantEntity reports whether raw has a character reference that
+// could decode to part of a URL: numeric ones, and named ones other than
+// the usual &amp; &quot; &apos; &lt; &gt; &nbsp;. Named references without
+// ';' are decoded in attributes only for legacy names, none of which
+// produces a URL character.
+func hasSignificantEntity(raw []byte) bool {
+	for i := bytes.IndexByte(raw, '&'); i >= 0; {
+		j := i + 1
+		if j < len(raw) && raw[j] == '#' {
+			return true
+		}
+		k := j
+		for k < len(raw) && (raw[k]|0x20 >= 'a' && raw[k]|0x20 <= 'z' || raw[k] >= '0' && raw[k] <= '9') {
+			k++
+		}
+		if k < len(raw) && raw[k] == ';' && k > j {
+			switch string(raw[j:k]) {
+			case "amp", "quot", "apos", "lt", "gt", "nbsp", "AMP", "QUOT", "LT", "GT":
+			default:
+				return true
+			}
+		}
+		n := bytes.IndexByte(raw[j:], '&')
+		if n < 0 {
+			return false
+		}
+		i = j + n
+	}
+	return false
+}
