@@ -40,6 +40,14 @@ func (h *Handler) provisionBanner() error {
 	for _, c := range h.Categories {
 		operator[c.Name] = append(operator[c.Name], c.Cookies...)
 	}
+	if h.tracking != nil {
+		for _, v := range h.tracking.vendors {
+			operator[v.Category] = append(operator[v.Category], v.Cookies...)
+		}
+		if h.tracking.consentMode != nil {
+			cfg.ConsentMode = h.tracking.consentMode
+		}
+	}
 	h.shownCookies = cookiesToShow(h.policy.Categories(), operator)
 	r, err := banner.New(cfg)
 	if err != nil {
@@ -131,7 +139,7 @@ func (h *Handler) renderSnippet(w io.Writer, r *http.Request, v *visitor, nonce 
 // adjustCSP lets the banner's same-origin script and stylesheet load under
 // the page's Content-Security-Policy (see package csp); it returns the
 // nonce the banner's tags must carry.
-func (h *Handler) adjustCSP(hdr http.Header) string {
+func (h *Handler) adjustCSP(hdr http.Header, inlineScript bool) string {
 	nonce := ""
 	gen := func() string {
 		if nonce == "" {
@@ -142,7 +150,7 @@ func (h *Handler) adjustCSP(hdr http.Header) string {
 	for _, key := range []string{"Content-Security-Policy", "Content-Security-Policy-Report-Only"} {
 		values := hdr[key]
 		for i, val := range values {
-			adjusted, n := csp.Adjust(val, gen)
+			adjusted, n := csp.Adjust(val, gen, inlineScript)
 			if n != "" && nonce == "" {
 				nonce = n
 			}

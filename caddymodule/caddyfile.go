@@ -12,6 +12,7 @@ import (
 
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
 	"github.com/consentgate/caddy-consent/caddymodule/policy"
+	"github.com/consentgate/caddy-consent/caddymodule/trackers"
 )
 
 func init() {
@@ -62,6 +63,25 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			stylesheet <file>
 //			text [<lang>] <key> <text>
 //		}
+//		preset <name...> [{ category <name> }]
+//		vendor <name> {
+//			category <name>
+//			cookies <pattern...>
+//			script_hosts <host...>
+//			pixel_hosts <host...>
+//			inline_signatures <text...>
+//			block <path> [gif|204]
+//		}
+//		block <category> <path> {
+//			query <key> <value|*>
+//			method <method>
+//			response gif|204
+//		}
+//		youtube_nocookie
+//		keep_csp_hosts
+//		gpc off | gpc { well_known [<YYYY-MM-DD>] }
+//		consent_mode [{ <signal> <category...> }]
+//		cookie_database <file>
 //		log_ip_bits <ipv4_bits> <ipv6_bits> | off
 //	}
 //
@@ -176,8 +196,72 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			default:
 				return d.Errf("log_ip_bits takes two numbers (IPv4 and IPv6 prefix bits, default 24 48) or off")
 			}
+		case "preset":
+			if err := h.parsePreset(d); err != nil {
+				return err
+			}
+		case "vendor":
+			v, err := parseVendor(d)
+			if err != nil {
+				return err
+			}
+			h.Vendors = append(h.Vendors, v)
+		case "block":
+			b, err := parseBlock(d)
+			if err != nil {
+				return err
+			}
+			h.Blocks = append(h.Blocks, b)
+		case "youtube_nocookie", "keep_csp_hosts":
+			if err := once(sub); err != nil {
+				return err
+			}
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			if sub == "youtube_nocookie" {
+				h.YouTubeNoCookie = true
+			} else {
+				h.KeepCSPHosts = true
+			}
+		case "gpc":
+			if err := once(sub); err != nil {
+				return err
+			}
+			g, err := parseGPC(d)
+			if err != nil {
+				return err
+			}
+			h.GPC = g
+		case "consent_mode":
+			if err := once(sub); err != nil {
+				return err
+			}
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			cm := &ConsentModeConfig{}
+			for nesting := d.Nesting(); d.NextBlock(nesting); {
+				signal := d.Val()
+				cats := d.RemainingArgs()
+				if len(cats) == 0 {
+					return d.Errf("consent_mode %s: name the categories that grant this signal, e.g. ad_storage advertising", signal)
+				}
+				if cm.Mapping == nil {
+					cm.Mapping = map[string][]string{}
+				}
+				cm.Mapping[signal] = cats
+			}
+			h.ConsentMode = cm
+		case "cookie_database":
+			if err := once(sub); err != nil {
+				return err
+			}
+			if !d.Args(&h.CookieDatabase) || d.NextArg() {
+				return d.Errf("cookie_database takes the path of an Open Cookie Database CSV file")
+			}
 		default:
-			return d.Errf("unknown subdirective %q; consent takes policy_version, mode, endpoint, unknown_cookies, keys, cookie, category, banner, log_ip_bits", sub)
+			return d.Errf("unknown subdirective %q; consent takes policy_version, mode, endpoint, unknown_cookies, keys, cookie, category, banner, preset, vendor, block, youtube_nocookie, keep_csp_hosts, gpc, consent_mode, cookie_database, log_ip_bits", sub)
 		}
 	}
 	return h.checkCategoryRefs(d)
@@ -439,6 +523,145 @@ func parseBanner(d *caddyfile.Dispenser) (*BannerConfig, error) {
 		}
 	}
 	return b, nil
+}
+
+// parsePreset reads `preset <name...>` or `preset <name> { category <c> }`.
+func (h *Handler) parsePreset(d *caddyfile.Dispenser) error {
+	names := d.RemainingArgs()
+	if len(names) == 0 {
+		return d.Errf("preset needs at least one name; known presets: %s", strings.Join(trackers.PresetNames(), ", "))
+	}
+	for _, n := range names {
+		if _, ok := trackers.Preset(n); !ok {
+			return d.Errf("unknown preset %q; known presets: %s", n, strings.Join(trackers.PresetNames(), ", "))
+		}
+		for _, p := range h.Presets {
+			if p.Name == n {
+				return d.Errf("preset %q is enabled twice", n)
+			}
+		}
+	}
+	var category string
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		if d.Val() != "category" || len(names) != 1 {
+			return d.Errf("preset block: only `category <name>` may be set, for one preset at a time")
+		}
+		if !d.Args(&category) || d.NextArg() {
+			return d.ArgErr()
+		}
+	}
+	for _, n := range names {
+		h.Presets = append(h.Presets, PresetConfig{Name: n, Category: category})
+	}
+	return nil
+}
+
+func parseVendor(d *caddyfile.Dispenser) (VendorConfig, error) {
+	var v VendorConfig
+	if !d.Args(&v.Name) || d.NextArg() {
+		return v, d.Errf("vendor needs a name, e.g. vendor mytracker { … }")
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		sub := d.Val()
+		args := d.RemainingArgs()
+		if sub == "block" {
+			if len(args) < 1 || len(args) > 2 {
+				return v, d.Errf("vendor %s: block takes a path and optionally a response (gif or 204)", v.Name)
+			}
+			b := BlockRuleConfig{Path: args[0]}
+			if len(args) == 2 {
+				b.Response = args[1]
+			}
+			v.Blocks = append(v.Blocks, b)
+			continue
+		}
+		if len(args) == 0 {
+			return v, d.Errf("vendor %s: %s needs a value", v.Name, sub)
+		}
+		switch sub {
+		case "title":
+			v.Title = strings.Join(args, " ")
+		case "category":
+			v.Category = args[0]
+		case "cookies":
+			for _, a := range args {
+				if _, err := policy.ParsePattern(a); err != nil {
+					return v, d.Errf("vendor %s: %v", v.Name, err)
+				}
+			}
+			v.Cookies = append(v.Cookies, args...)
+		case "script_hosts":
+			v.ScriptHosts = append(v.ScriptHosts, args...)
+		case "script_paths":
+			v.ScriptPaths = append(v.ScriptPaths, args...)
+		case "pixel_hosts":
+			v.PixelHosts = append(v.PixelHosts, args...)
+		case "pixel_paths":
+			v.PixelPaths = append(v.PixelPaths, args...)
+		case "inline_signatures":
+			v.InlineSignatures = append(v.InlineSignatures, args...)
+		case "embed_hosts":
+			v.EmbedHosts = append(v.EmbedHosts, args...)
+		default:
+			return v, d.Errf("vendor %s: unknown option %q; use title, category, cookies, script_hosts, script_paths, pixel_hosts, pixel_paths, inline_signatures, embed_hosts, block", v.Name, sub)
+		}
+	}
+	if v.Category == "" {
+		return v, d.Errf("vendor %s: set its category, e.g. category analytics", v.Name)
+	}
+	return v, nil
+}
+
+// parseBlock reads `block <category> <path> { query <k> <v>; method <m>; response gif|204; name <n> }`.
+func parseBlock(d *caddyfile.Dispenser) (BlockRuleConfig, error) {
+	var b BlockRuleConfig
+	if !d.Args(&b.Category, &b.Path) || d.NextArg() {
+		return b, d.Errf("block takes a category and a path (glob or /regexp/), e.g. block analytics /collect")
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		sub := d.Val()
+		args := d.RemainingArgs()
+		switch {
+		case sub == "query" && len(args) == 2:
+			if b.Query == nil {
+				b.Query = map[string]string{}
+			}
+			b.Query[args[0]] = args[1]
+		case sub == "method" && len(args) == 1:
+			b.Method = strings.ToUpper(args[0])
+		case sub == "response" && len(args) == 1 && (args[0] == "gif" || args[0] == "204"):
+			b.Response = args[0]
+		case sub == "name" && len(args) == 1:
+			b.Name = args[0]
+		default:
+			return b, d.Errf("block %s: use query <key> <value|*>, method <method>, response gif|204, name <name>", b.Path)
+		}
+	}
+	return b, nil
+}
+
+func parseGPC(d *caddyfile.Dispenser) (*GPCConfig, error) {
+	g := new(GPCConfig)
+	if d.NextArg() {
+		if d.Val() != "off" || d.NextArg() {
+			return nil, d.Errf("gpc: only \"off\" may follow the word gpc")
+		}
+		g.Disabled = true
+		return g, nil
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		if d.Val() != "well_known" {
+			return nil, d.Errf("gpc: unknown option %q; use well_known [<last update YYYY-MM-DD>]", d.Val())
+		}
+		g.WellKnown = true
+		if d.NextArg() {
+			g.LastUpdate = d.Val()
+		}
+		if d.NextArg() {
+			return nil, d.ArgErr()
+		}
+	}
+	return g, nil
 }
 
 // Interface guards

@@ -129,6 +129,23 @@ category advertising off
 		{`consent { banner { settings_control maybe } }`, "settings_control takes on or off"},
 		{`consent { log_ip_bits 33 48 }`, "use IPv4 bits 0-32"},
 		{`consent { log_ip_bits lots }`, "log_ip_bits takes two numbers"},
+		{`consent { preset }`, "preset needs at least one name"},
+		{`consent { preset nosuchvendor }`, `unknown preset "nosuchvendor"`},
+		{`consent {
+preset ga4
+preset ga4
+}`, `preset "ga4" is enabled twice`},
+		{`consent { preset ga4 hotjar { category functional } }`, "only `category <name>` may be set, for one preset at a time"},
+		{`consent { vendor }`, "vendor needs a name"},
+		{`consent { vendor x { cookies /[/ } }`, "vendor x:"},
+		{`consent { vendor x { script_hosts a.example } }`, "vendor x: set its category"},
+		{`consent { vendor x { colour red } }`, `vendor x: unknown option "colour"`},
+		{`consent { block /collect }`, "block takes a category and a path"},
+		{`consent { block analytics /collect { response 500 } }`, "response gif|204"},
+		{`consent { gpc maybe }`, `only "off" may follow the word gpc`},
+		{`consent { gpc { announce } }`, `gpc: unknown option "announce"`},
+		{`consent { consent_mode { ad_storage } }`, "name the categories that grant this signal"},
+		{`consent { cookie_database }`, "cookie_database takes the path"},
 	} {
 		// One-line blocks are written for brevity; a Caddyfile needs
 		// the braces on their own lines.

@@ -312,7 +312,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, v *visitor, cho
 	v.refused = v.refused[:0]
 	for _, line := range r.Header["Cookie"] {
 		forEachCookieName(line, func(name string) {
-			if d := h.policy.Decide(name, v.granted); !d.Allowed && d.Known {
+			if d := h.decide(name, v.granted); !d.Allowed && d.Known {
 				v.refused = append(v.refused, name)
 			}
 		})

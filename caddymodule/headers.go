@@ -29,7 +29,7 @@ func (h *Handler) enforceSetCookies(hdr http.Header, key string, v *visitor) (de
 		name, ok := cookieheader.SetCookieName(line)
 		var d policy.Decision
 		if ok {
-			d = h.policy.Decide(name, v.granted)
+			d = h.decide(name, v.granted)
 		}
 		if !ok || !d.Known || !h.required[d.Category] {
 			dependent = true

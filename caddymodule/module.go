@@ -82,6 +82,36 @@ type Handler struct {
 	LogIPv4Bits int `json:"log_ipv4_bits,omitempty"`
 	LogIPv6Bits int `json:"log_ipv6_bits,omitempty"`
 
+	// Built-in vendor presets to enable (see the README's table): their
+	// cookies, script and pixel hosts, inline snippets and same-origin
+	// collection endpoints.
+	Presets []PresetConfig `json:"presets,omitempty"`
+
+	// Vendors of the operator's own, with the same structure as presets.
+	Vendors []VendorConfig `json:"vendors,omitempty"`
+
+	// Same-origin requests answered by the gateway (1×1 GIF or 204)
+	// unless the visitor allowed their category.
+	Blocks []BlockRuleConfig `json:"block,omitempty"`
+
+	// Rewrite YouTube embeds to youtube-nocookie.com instead of holding
+	// them back until consent.
+	YouTubeNoCookie bool `json:"youtube_nocookie,omitempty"`
+
+	// Leave vendor hosts in a page's Content-Security-Policy even when the
+	// visitor has not allowed their category (removed by default).
+	KeepCSPHosts bool `json:"keep_csp_hosts,omitempty"`
+
+	// Global Privacy Control (Sec-GPC: 1) handling; honoured by default.
+	GPC *GPCConfig `json:"gpc,omitempty"`
+
+	// Google Consent Mode v2; off unless set.
+	ConsentMode *ConsentModeConfig `json:"consent_mode,omitempty"`
+
+	// An Open Cookie Database CSV (downloaded by the operator) that
+	// classifies cookies no configured pattern names.
+	CookieDatabase string `json:"cookie_database,omitempty"`
+
 	policy     *policy.Policy
 	codec      *consentcookie.Codec
 	renderer   *banner.Renderer
@@ -96,6 +126,7 @@ type Handler struct {
 	customizedTexts map[string]bool
 	// shownCookies are the cookie names the banner lists per category.
 	shownCookies [][]string
+	tracking     *tracking
 }
 
 // CategoryConfig changes a built-in category or declares a new one.
@@ -221,6 +252,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	vendors, cats, err := h.resolveVendors(cats)
+	if err != nil {
+		return err
+	}
 	pol, warnings, err := policy.Compile(policy.Config{
 		Categories:         cats,
 		Unknown:            h.UnknownCookies,
@@ -249,6 +284,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("consent: keys: %v", err)
 	}
 
+	if err := h.provisionTracking(vendors); err != nil {
+		return err
+	}
 	if err := h.provisionBanner(); err != nil {
 		return err
 	}

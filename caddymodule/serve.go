@@ -32,8 +32,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if h.isEndpoint(r.URL.Path) {
 		return h.serveEndpoint(w, r)
 	}
+	if h.serveGPC(w, r) {
+		return nil
+	}
 	v := h.visitorFor(r)
 	h.setPlaceholders(r, v)
+	if h.block(w, r, v) {
+		return nil
+	}
 	h.filterRequestCookies(r, v)
 	if h.bannerEnabled() && wantsDocument(r) {
 		// Ask the upstream for an uncompressed page so the banner can be
@@ -43,6 +49,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	rw := h.wrap(w, r, v)
+	defer rw.close(http.ErrAbortHandler) // idempotent; stops the body decoder when next panics (reverse_proxy's abort)
 	err := next.ServeHTTP(rw, r)
 	if cerr := rw.close(err); err == nil {
 		err = cerr
@@ -58,7 +65,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 func (h *Handler) visitorFor(r *http.Request) *visitor {
 	v := &visitor{
 		secure:  r.TLS != nil,
-		gpc:     r.Header.Get("Sec-GPC") == "1",
+		gpc:     r.Header.Get("Sec-GPC") == "1" && (h.GPC == nil || !h.GPC.Disabled),
 		granted: h.policy.RequiredSet(),
 	}
 	v.audit = audit.Request{
@@ -70,52 +77,56 @@ func (h *Handler) visitorFor(r *http.Request) *visitor {
 		Browser:       audit.BrowserFamily(r.UserAgent()),
 		GPC:           v.gpc,
 	}
-	value, found := h.readConsentCookie(r, v.secure)
-	if !found {
+	values := h.readConsentCookies(r, v.secure)
+	if len(values) == 0 {
 		return v
 	}
-	c, _, err := h.codec.Decode(value, time.Now())
-	if err == nil {
-		err = consentcookie.CheckPolicy(c, h.PolicyVersion)
-	}
-	if err != nil {
-		reason := "malformed"
-		var de *consentcookie.DecodeError
-		if errors.As(err, &de) {
-			reason = string(de.Reason)
+	// Several consent cookies (a header with duplicates, or host-only and
+	// domain cookies of the same name) must never widen consent: all must
+	// be valid, and only what every one of them grants is granted.
+	granted := h.policy.AllSet()
+	for _, value := range values {
+		c, ok := h.decodeConsent(value, v)
+		if !ok {
+			return v
 		}
-		fields := append(v.audit.Fields(), zap.String("reason", reason))
-		if reason == string(consentcookie.ReasonOldPolicy) {
-			fields = append(fields, zap.String("cookie_policy_version", c.PolicyVersion), zap.String("former_consent_id", c.IDString()))
+		set, _ := h.policy.SetOf(knownNames(h, c.Granted))
+		granted &= set | h.policy.RequiredSet()
+		if !v.hasConsent || c.IssuedAt.After(v.consent.IssuedAt) {
+			v.consent = c
 		}
-		h.logger.Info(audit.ConsentCookieInvalid, fields...)
-		h.countInvalid(reason)
-		return v
+		v.hasConsent = true
 	}
-	v.consent = c
-	v.hasConsent = true
-	v.audit.ConsentID = c.IDString()
-	set, _ := h.policy.SetOf(knownNames(h, c.Granted))
-	v.granted |= set
+	v.audit.ConsentID = v.consent.IDString()
+	v.granted |= granted
 	if v.gpc {
 		v.granted &^= h.saleOrShareSet()
 	}
 	return v
 }
 
-// wantsDocument reports whether a request is likely to get an HTML page
-// back: a navigation, or a client that asks for text/html.
-func wantsDocument(r *http.Request) bool {
-	if r.Method != http.MethodGet {
-		return false
+// decodeConsent verifies one consent cookie value; a failure is logged
+// with its reason and means no consent.
+func (h *Handler) decodeConsent(value string, v *visitor) (consentcookie.Consent, bool) {
+	c, _, err := h.codec.Decode(value, time.Now())
+	if err == nil {
+		err = consentcookie.CheckPolicy(c, h.PolicyVersion)
 	}
-	switch r.Header.Get("Sec-Fetch-Dest") {
-	case "document", "iframe", "frame":
-		return true
-	case "":
-		return strings.Contains(r.Header.Get("Accept"), "text/html")
+	if err == nil {
+		return c, true
 	}
-	return false
+	reason := "malformed"
+	var de *consentcookie.DecodeError
+	if errors.As(err, &de) {
+		reason = string(de.Reason)
+	}
+	fields := append(v.audit.Fields(), zap.String("reason", reason))
+	if reason == string(consentcookie.ReasonOldPolicy) {
+		fields = append(fields, zap.String("cookie_policy_version", c.PolicyVersion), zap.String("former_consent_id", c.IDString()))
+	}
+	h.logger.Info(audit.ConsentCookieInvalid, fields...)
+	h.countInvalid(reason)
+	return c, false
 }
 
 // knownNames drops categories a consent mentions that the configuration
@@ -149,14 +160,22 @@ func (h *Handler) cookieName(secure bool) string {
 	return h.Cookie.Name
 }
 
-func (h *Handler) readConsentCookie(r *http.Request, secure bool) (string, bool) {
+// readConsentCookies returns every value of the consent cookie the
+// request carries, in order.
+func (h *Handler) readConsentCookies(r *http.Request, secure bool) []string {
 	name := h.cookieName(secure)
+	var values []string
 	for _, line := range r.Header["Cookie"] {
-		if val, ok := cookieheader.Get(line, name); ok {
-			return val, true
+		if !strings.Contains(line, name) {
+			continue
+		}
+		for n, val := range cookieheader.Pairs(line) {
+			if n == name {
+				values = append(values, val)
+			}
 		}
 	}
-	return "", false
+	return values
 }
 
 // filterRequestCookies removes cookies the visitor has not allowed from
@@ -172,9 +191,9 @@ func (h *Handler) filterRequestCookies(r *http.Request, v *visitor) {
 	out := lines[:0:0]
 	for _, line := range lines {
 		filtered := cookieheader.FilterCookieHeader(line, func(name string) bool {
-			return h.policy.Decide(name, v.granted).Allowed
+			return h.decide(name, v.granted).Allowed
 		}, func(name string) {
-			d := h.policy.Decide(name, v.granted)
+			d := h.decide(name, v.granted)
 			if d.Known {
 				v.refused = append(v.refused, name)
 			}
@@ -224,4 +243,19 @@ func forEachCookieName(line string, fn func(name string)) {
 		fn(name)
 		return true
 	}, func(string) {})
+}
+
+// wantsDocument reports whether a request is likely to get an HTML page
+// back: a navigation, or a client that asks for text/html.
+func wantsDocument(r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "document", "iframe", "frame":
+		return true
+	case "":
+		return strings.Contains(r.Header.Get("Accept"), "text/html")
+	}
+	return false
 }

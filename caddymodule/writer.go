@@ -14,6 +14,7 @@ import (
 
 	"github.com/consentgate/caddy-consent/caddymodule/audit"
 	"github.com/consentgate/caddy-consent/caddymodule/htmlrewrite"
+	"github.com/consentgate/caddy-consent/caddymodule/trackers"
 )
 
 // responseWriter enforces the policy on response headers at the final
@@ -32,6 +33,8 @@ type responseWriter struct {
 	decoder     *bodyDecoder          // non-nil when the body arrives compressed
 	snippet     *bytes.Buffer         // the banner or settings control for this page
 	out         *bufio.Writer         // coalesces the rewriter's pieces
+	headSnippet []byte                // Consent Mode default, first in <head>
+	tags        *trackers.PageRewriter
 }
 
 var rewriterPool = sync.Pool{New: func() any { return htmlrewrite.New(io.Discard, htmlrewrite.Options{}) }}
@@ -131,7 +134,8 @@ func (rw *responseWriter) startRewrite(status int) bool {
 		return true
 	}
 
-	nonce := h.adjustCSP(hdr)
+	h.removeRefusedHosts(hdr, rw.v)
+	nonce := h.adjustCSP(hdr, h.tracking != nil && h.tracking.consentMode != nil)
 	rw.snippet = bufPool.Get().(*bytes.Buffer)
 	rw.snippet.Reset()
 	if err := h.renderSnippet(rw.snippet, rw.req, rw.v, nonce); err != nil {
@@ -150,6 +154,14 @@ func (rw *responseWriter) startRewrite(status int) bool {
 
 	rwr := rewriterPool.Get().(*htmlrewrite.Rewriter)
 	opts := htmlrewrite.Options{BodyStart: rw.snippet.Bytes()}
+	if t := h.tracking; t != nil && t.consentMode != nil {
+		rw.headSnippet = trackers.ConsentModeDefault(h.allowedFunc(rw.v), t.consentMode, nonce)
+		opts.HeadStart = rw.headSnippet
+	}
+	if pr := h.tagRewriter(rw.v); pr != nil {
+		rw.tags = pr
+		opts.Tags = pr
+	}
 	rw.out = outPool.Get().(*bufio.Writer)
 	if enc != "" && enc != "identity" {
 		hdr.Del("Content-Encoding")
@@ -311,6 +323,10 @@ func (rw *responseWriter) close(handlerErr error) error {
 	if rw.snippet != nil {
 		bufPool.Put(rw.snippet)
 		rw.snippet = nil
+	}
+	if rw.tags != nil {
+		rw.h.releaseTagRewriter(rw.tags)
+		rw.tags = nil
 	}
 	return err
 }

@@ -22,8 +22,13 @@ import (
 // none is needed). If the policy already names a nonce for a directive
 // that needs one, that nonce is reused and the policy is left as it is.
 //
+// With inlineScript the banner also needs an inline <script> (Google
+// Consent Mode's default command) to run: a script directive that does not
+// already allow inline scripts ('unsafe-inline' without nonces, hashes or
+// 'strict-dynamic') then needs the nonce too.
+//
 // newNonce is called at most once, only when a nonce must be added.
-func Adjust(policy string, newNonce func() string) (string, string) {
+func Adjust(policy string, newNonce func() string, inlineScript bool) (string, string) {
 	dirs := parse(policy)
 	kinds := []string{"script-src", "style-src"}
 	var need []int // directives that must admit the banner by nonce
@@ -34,7 +39,12 @@ func Adjust(policy string, newNonce func() string) (string, string) {
 			continue // no restriction on this kind
 		}
 		srcs := dirs[i].sources
-		if allowsSameOrigin(srcs, kind == "script-src") || forbidsAll(srcs) {
+		script := kind == "script-src"
+		ok := allowsSameOrigin(srcs, script)
+		if script && inlineScript {
+			ok = ok && allowsInline(srcs)
+		}
+		if ok || forbidsAll(srcs) {
 			// 'none' stays 'none': the banner works without its
 			// script and stylesheet, and the site said no to all.
 			continue
@@ -139,6 +149,23 @@ func allowsSameOrigin(srcs []string, script bool) bool {
 		}
 	}
 	return false
+}
+
+// allowsInline reports whether inline scripts run without a nonce:
+// 'unsafe-inline' counts only without nonces, hashes and 'strict-dynamic'.
+func allowsInline(srcs []string) bool {
+	unsafe := false
+	for _, s := range srcs {
+		l := strings.ToLower(s)
+		switch {
+		case l == "'unsafe-inline'":
+			unsafe = true
+		case strings.HasPrefix(l, "'nonce-"), strings.HasPrefix(l, "'sha256-"), strings.HasPrefix(l, "'sha384-"),
+			strings.HasPrefix(l, "'sha512-"), l == "'strict-dynamic'":
+			return false
+		}
+	}
+	return unsafe
 }
 
 func forbidsAll(srcs []string) bool {

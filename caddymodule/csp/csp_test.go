@@ -23,7 +23,7 @@ func TestAdjust(t *testing.T) {
 		{"first duplicate wins", "script-src 'self'; script-src https://x", "script-src 'self'; script-src https://x", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, nonce := Adjust(c.in, fixed)
+			got, nonce := Adjust(c.in, fixed, false)
 			if got != c.want || nonce != c.nonce {
 				t.Errorf("Adjust(%q) = %q, %q; want %q, %q", c.in, got, nonce, c.want, c.nonce)
 			}
@@ -35,5 +35,20 @@ func TestNewNonceIsRandom(t *testing.T) {
 	a, b := NewNonce(), NewNonce()
 	if a == b || len(a) != 24 {
 		t.Fatalf("nonces %q %q: want two different 24-char values", a, b)
+	}
+}
+
+func TestAdjustInlineScript(t *testing.T) {
+	fixed := func() string { return "NEW" }
+	for _, c := range []struct{ in, want, nonce string }{
+		{"default-src 'self'", "default-src 'self' 'nonce-NEW'", "NEW"},
+		{"script-src 'self' 'unsafe-inline'", "script-src 'self' 'unsafe-inline'", ""},
+		{"script-src 'self' 'unsafe-inline' 'sha256-x'", "script-src 'self' 'unsafe-inline' 'sha256-x' 'nonce-NEW'", "NEW"},
+		{"img-src 'self'", "img-src 'self'", ""},
+	} {
+		got, nonce := Adjust(c.in, fixed, true)
+		if got != c.want || nonce != c.nonce {
+			t.Errorf("Adjust(%q, inline) = %q, %q; want %q, %q", c.in, got, nonce, c.want, c.nonce)
+		}
 	}
 }

@@ -1,0 +1,195 @@
+package integration
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/consentgate/caddy-consent/internal/testcaddy"
+)
+
+const trackedPage = `<!DOCTYPE html><html><head><title>shop</title>
+<script async src="https://www.googletagmanager.com/gtag/js?id=G-TEST123"></script>
+<script>
+  window.dataLayer = window.dataLayer || [];
+  function gtag(){dataLayer.push(arguments);}
+  gtag('js', new Date());
+  gtag('config', 'G-TEST123');
+</script>
+<script>
+!function(f,b,e,v,n,t,s){if(f.fbq)return;n=f.fbq=function(){n.callMethod?
+n.callMethod.apply(n,arguments):n.queue.push(arguments)};t=b.createElement(e);t.async=!0;
+t.src=v;s=b.getElementsByTagName(e)[0];s.parentNode.insertBefore(t,s)}(window, document,'script',
+'https://connect.facebook.net/en_US/fbevents.js');
+fbq('init', '1234567890');
+fbq('track', 'PageView');
+</script>
+</head><body><h1>Shop</h1>
+<noscript><img height="1" width="1" style="display:none" src="https://www.facebook.com/tr?id=1234567890&ev=PageView&noscript=1"/></noscript>
+<p>Bread.</p></body></html>`
+
+// trackerSite serves a page with GA4 and Meta Pixel tags and a same-origin
+// pixel endpoint, counting the pixel hits that reach it.
+func trackerSite(t *testing.T, csp string) (*httptest.Server, *atomic.Int32) {
+	var pixelHits atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/pixel.gif":
+			pixelHits.Add(1)
+			w.Header().Set("Content-Type", "image/gif")
+			_, _ = io.WriteString(w, "GIF89a-from-upstream")
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Add("Set-Cookie", "_fbp=fb.1.1; Path=/")
+			w.Header().Add("Set-Cookie", "_ga=GA1.1.1; Path=/")
+			if csp != "" {
+				w.Header().Set("Content-Security-Policy", csp)
+			}
+			_, _ = io.WriteString(w, trackedPage)
+		}
+	}))
+	t.Cleanup(up.Close)
+	return up, &pixelHits
+}
+
+func trackerGateway(t *testing.T, up *httptest.Server, extra string) *testcaddy.Server {
+	return testcaddy.Start(t, `http://{GATEWAY} {
+	consent {
+		policy_version 2026-11-28
+		preset ga4 meta-pixel generic-pixels
+		gpc {
+			well_known 2026-11-28
+		}
+`+extra+`
+	}
+	reverse_proxy `+strings.TrimPrefix(up.URL, "http://")+`
+}`)
+}
+
+func bodyWithoutBanner(body string) string {
+	if i := strings.Index(body, "<body>"); i >= 0 {
+		if j := strings.Index(body, "<h1>Shop</h1>"); j > i {
+			return body[:i+len("<body>")] + body[j:]
+		}
+	}
+	return body
+}
+
+func TestTagsNeutralizedUntilConsent(t *testing.T) {
+	up, _ := trackerSite(t, "")
+	g := trackerGateway(t, up, "")
+	_, body := do(t, "GET", g.URL+"/", map[string]string{"Accept": "text/html"}, "")
+	for _, want := range []string{
+		`<script type="text/plain" data-consent-category="analytics" async src="https://www.googletagmanager.com/gtag/js?id=G-TEST123">`,
+		`data-consent-src="https://www.facebook.com/tr?id=1234567890&ev=PageView&noscript=1"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("before consent the page must hold %s\n%s", want, body)
+		}
+	}
+	if strings.Count(body, `type="text/plain" data-consent-category=`) != 3 {
+		t.Errorf("both inline snippets and the external tag must be inert:\n%s", body)
+	}
+	if len(g.Events(t, "tag_neutralized")) < 3 {
+		t.Error("tag_neutralized events missing")
+	}
+
+	consent, _, _ := post(t, g, url.Values{"choice": {"accept_all"}}, nil)
+	_, body = do(t, "GET", g.URL+"/", map[string]string{"Cookie": consent}, "")
+	if got := bodyWithoutBanner(body); got != trackedPage {
+		t.Errorf("after consent the page must be byte-identical apart from the settings control:\n%s", got)
+	}
+}
+
+func TestSameOriginPixelBlocked(t *testing.T) {
+	up, hits := trackerSite(t, "")
+	g := trackerGateway(t, up, "")
+	resp, body := do(t, "GET", g.URL+"/pixel.gif?e=view", map[string]string{"Accept": "image/*"}, "")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/gif" || len(body) != 43 || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("blocked pixel: %d %q %d bytes %q", resp.StatusCode, resp.Header.Get("Content-Type"), len(body), resp.Header.Get("Cache-Control"))
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("a blocked pixel must never reach the upstream")
+	}
+	ev := g.Events(t, "request_blocked")
+	if len(ev) != 1 || ev[0].Str("category") != "advertising" || ev[0].Str("path") != "/pixel.gif" {
+		t.Errorf("request_blocked: %v", ev)
+	}
+	consent, _, _ := post(t, g, url.Values{"choice": {"accept_all"}}, nil)
+	_, body = do(t, "GET", g.URL+"/pixel.gif", map[string]string{"Cookie": consent}, "")
+	if body != "GIF89a-from-upstream" || hits.Load() != 1 {
+		t.Errorf("with consent the pixel reaches the upstream: %q", body)
+	}
+}
+
+func TestGlobalPrivacyControl(t *testing.T) {
+	up, hits := trackerSite(t, "")
+	g := trackerGateway(t, up, "")
+	consent, _, _ := post(t, g, url.Values{"choice": {"accept_all"}}, nil)
+	gpc := map[string]string{"Cookie": consent, "Sec-GPC": "1", "Accept": "text/html"}
+	resp, body := do(t, "GET", g.URL+"/", gpc, "")
+	set, _ := setCookieNames(resp)
+	if has(set, "_fbp") || !has(set, "_ga") {
+		t.Errorf("GPC denies advertising even after accept_all, analytics stays: %v", set)
+	}
+	if !strings.Contains(body, `data-consent-category="advertising"`) || strings.Contains(body, `data-consent-category="analytics"`) {
+		t.Errorf("with GPC advertising tags stay inert, analytics run:\n%s", body)
+	}
+	do(t, "GET", g.URL+"/pixel.gif", gpc, "")
+	if hits.Load() != 0 {
+		t.Error("GPC must block advertising pixels")
+	}
+	_, st := do(t, "GET", g.URL+"/_consent", gpc, "")
+	if !strings.Contains(st, `"gpc":true`) || !strings.Contains(st, `{"name":"advertising","label":"Advertising","granted":false`) {
+		t.Errorf("state under GPC: %s", st)
+	}
+	resp, wk := do(t, "GET", g.URL+"/.well-known/gpc.json", nil, "")
+	if resp.StatusCode != 200 || !strings.Contains(wk, `"gpc":true`) || !strings.Contains(wk, `"lastUpdate":"2026-11-28"`) {
+		t.Errorf("gpc.json: %d %s", resp.StatusCode, wk)
+	}
+}
+
+func TestConsentModeDefaultComesFirst(t *testing.T) {
+	up, _ := trackerSite(t, "")
+	g := trackerGateway(t, up, "consent_mode")
+	_, body := do(t, "GET", g.URL+"/", nil, "")
+	head := body[strings.Index(body, "<head>")+len("<head>"):]
+	if !strings.HasPrefix(head, "<script") || !strings.Contains(head[:strings.Index(head, "</script>")], "'consent','default'") {
+		t.Fatalf("the Consent Mode default must be the first script in <head>:\n%s", body)
+	}
+	first := head[:strings.Index(head, "</script>")]
+	if !strings.Contains(first, `"analytics_storage":"denied"`) || !strings.Contains(first, `"ad_storage":"denied"`) {
+		t.Errorf("everything denied before consent: %s", first)
+	}
+	consent, _, _ := post(t, g, url.Values{"choice": {"custom"}, "category": {"analytics"}}, nil)
+	_, body = do(t, "GET", g.URL+"/", map[string]string{"Cookie": consent}, "")
+	head = body[strings.Index(body, "<head>")+len("<head>"):]
+	first = head[:strings.Index(head, "</script>")]
+	if !strings.Contains(first, `"analytics_storage":"granted"`) || !strings.Contains(first, `"ad_storage":"denied"`) {
+		t.Errorf("analytics granted, ads denied: %s", first)
+	}
+}
+
+// Hosts that belong to a refused vendor leave the page's CSP; hosts the
+// vendor shares with other uses (matched only on some paths, like
+// www.googletagmanager.com/gtag/js) stay, since a CSP host-source cannot
+// express "this host except these paths" without breaking the other uses.
+func TestCSPLosesRefusedVendorHosts(t *testing.T) {
+	up, _ := trackerSite(t, "default-src 'self'; script-src 'self' https://www.googletagmanager.com https://connect.facebook.net; connect-src 'self' https://*.google-analytics.com; img-src 'self' https://www.facebook.com")
+	g := trackerGateway(t, up, "")
+	resp, _ := do(t, "GET", g.URL+"/", nil, "")
+	csp := resp.Header.Get("Content-Security-Policy")
+	if strings.Contains(csp, "connect.facebook.net") || strings.Contains(csp, "google-analytics") || !strings.Contains(csp, "script-src 'self' https://www.googletagmanager.com;") {
+		t.Errorf("refused vendors' own hosts must leave the CSP: %q", csp)
+	}
+	consent, _, _ := post(t, g, url.Values{"choice": {"custom"}, "category": {"analytics"}}, nil)
+	resp, _ = do(t, "GET", g.URL+"/", map[string]string{"Cookie": consent}, "")
+	csp = resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "https://*.google-analytics.com") || strings.Contains(csp, "connect.facebook.net") {
+		t.Errorf("allowed vendors keep their hosts, refused ones lose them: %q", csp)
+	}
+}
