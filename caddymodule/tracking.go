@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -119,7 +120,13 @@ func (h *Handler) resolveVendors(cats []policy.Category) ([]trackers.Vendor, []p
 		if !ok {
 			return nil, nil, fmt.Errorf("consent: preset or vendor %s belongs to category %q, which this configuration does not have; choose one with `preset %s { category <name> }`", v.Name, v.Category, v.Name)
 		}
-		cats[i].Cookies = append(cats[i].Cookies, v.Cookies...)
+		// Built-in categories already list many vendors' cookies; add only
+		// the patterns not there yet, so no duplicate warning is logged.
+		for _, p := range v.Cookies {
+			if !slices.Contains(cats[i].Cookies, p) {
+				cats[i].Cookies = append(cats[i].Cookies, p)
+			}
+		}
 	}
 	return vendors, cats, nil
 }
