@@ -196,6 +196,7 @@ type Rewriter struct {
 
 	// Insertion.
 	headDone, bodyDone bool // insertion point reached (or given up)
+	done               bool // nothing left to do: copy the rest unscanned
 	headIns, bodyIns   bool
 	pendHead, pendBody bool // insert after the current start tag
 	noBody             bool // frameset document
@@ -269,7 +270,7 @@ func (r *Rewriter) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if r.disabled {
+	if r.disabled || r.done {
 		r.write(p)
 	} else {
 		r.p, r.mark, r.holdFrom = p, 0, 0
@@ -284,6 +285,9 @@ func (r *Rewriter) Write(p []byte) (int, error) {
 			r.endChunk()
 		}
 		r.p = nil
+		// With both snippets placed and no tag rewriting, nothing is left
+		// to find: the rest of the body is copied without scanning.
+		r.done = r.bodyDone && r.opts.Tags == nil && r.hk == holdNone && r.bomPos < 0
 	}
 	if r.err != nil {
 		return 0, r.err

@@ -53,6 +53,12 @@ func (r *Rewriter) scan(i int) {
 					continue
 				}
 			} else {
+				if r.bodyDone && r.opts.Tags == nil && r.hk == holdNone && r.bomPos < 0 {
+					// Both snippets are placed and no tag is rewritten:
+					// nothing is left to find (see Write).
+					r.done = true
+					return
+				}
 				k := bytes.IndexByte(p[i:], '<')
 				if k < 0 {
 					return
