@@ -38,6 +38,23 @@ munder munderover none semantics`
 const maxNameCache = 256
 
 func (r *Rewriter) intern(b []byte) string {
+	// A direct-mapped cache in front of the maps: tag names repeat a lot
+	// (div, a, span…) and a compare is much cheaper than a map lookup.
+	var slot *string
+	if n := len(b); n > 0 {
+		slot = &r.nameCache[(int(b[0])*7+int(b[n-1])*31+n)&(len(r.nameCache)-1)]
+		if *slot == string(b) {
+			return *slot
+		}
+	}
+	s := r.internSlow(b)
+	if slot != nil {
+		*slot = s
+	}
+	return s
+}
+
+func (r *Rewriter) internSlow(b []byte) string {
 	if s, ok := knownNames[string(b)]; ok {
 		return s
 	}

@@ -197,6 +197,7 @@ type Rewriter struct {
 	// Insertion.
 	headDone, bodyDone bool // insertion point reached (or given up)
 	done               bool // nothing left to do: copy the rest unscanned
+	nameCache          [64]string
 	headIns, bodyIns   bool
 	pendHead, pendBody bool // insert after the current start tag
 	noBody             bool // frameset document
