@@ -76,6 +76,8 @@ type tracking struct {
 	neutralizer *trackers.Neutralizer
 	consentMode trackers.ConsentModeMapping
 	ocd         *policy.Policy // classification from the Open Cookie Database
+	// tagCategories are the categories of vendors with tags in HTML.
+	tagCategories []string
 	pool        sync.Pool      // *trackers.PageRewriter
 }
 
@@ -162,8 +164,19 @@ func (h *Handler) provisionTracking(vendors []trackers.Vendor) error {
 		}
 		t.blocker = b
 	}
-	if len(vendors) > 0 {
-		n, err := trackers.NewNeutralizer(vendors, trackers.Options{YouTubeNoCookie: h.YouTubeNoCookie})
+	// Only vendors with tags to find in HTML need the (slower) tag path;
+	// presets made of same-origin block rules alone do not.
+	var tagged []trackers.Vendor
+	for _, v := range vendors {
+		if len(v.ScriptHosts)+len(v.PixelHosts)+len(v.InlineSignatures)+len(v.EmbedHosts) > 0 {
+			tagged = append(tagged, v)
+			if !slices.Contains(t.tagCategories, v.Category) {
+				t.tagCategories = append(t.tagCategories, v.Category)
+			}
+		}
+	}
+	if len(tagged) > 0 {
+		n, err := trackers.NewNeutralizer(tagged, trackers.Options{YouTubeNoCookie: h.YouTubeNoCookie})
 		if err != nil {
 			return fmt.Errorf("consent: presets: %v", err)
 		}
@@ -289,6 +302,13 @@ func (h *Handler) tagRewriter(v *visitor) *trackers.PageRewriter {
 		return nil
 	}
 	allowed := h.allowedFunc(v)
+	refused := false
+	for _, c := range t.tagCategories {
+		refused = refused || !allowed(c)
+	}
+	if !refused {
+		return nil // every tagged vendor is allowed: nothing to rewrite
+	}
 	report := func(vendor, category, tag string) {
 		metrics.neutralized.WithLabelValues(category).Inc()
 		if c := h.logger.Check(zap.InfoLevel, audit.TagNeutralized); c != nil {

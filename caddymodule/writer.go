@@ -44,7 +44,7 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // (the part before <body>, the banner, the rest) into fewer, larger writes:
 // fewer syscalls, and `encode` sees a first write long enough to decide to
 // compress (it compares the first write with its minimum length).
-var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(io.Discard, 8<<10) }}
+var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(io.Discard, 32<<10) }}
 
 func (h *Handler) wrap(w http.ResponseWriter, r *http.Request, v *visitor) *responseWriter {
 	return &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, h: h, req: r, v: v}
@@ -192,8 +192,8 @@ func dropValidators(hdr http.Header) {
 // ASCII (the scanner looks for ASCII markup); UTF-16/32 and EBCDIC pages
 // pass through untouched.
 func isRewritableHTML(ct string) bool {
-	if ct == "" {
-		return false
+	if len(ct) < 9 || !strings.EqualFold(ct[:9], "text/html") {
+		return false // the common case (JSON, images, CSS) without parsing
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "text/html" {
@@ -328,7 +328,16 @@ func (rw *responseWriter) close(handlerErr error) error {
 		rw.h.releaseTagRewriter(rw.tags)
 		rw.tags = nil
 	}
-	return err
+	if err != nil {
+		// A client that went away mid-page, or a corrupt compressed
+		// body: the response is already cleanly cut short, so this is
+		// not a handler error for Caddy to log at ERROR (bare
+		// reverse_proxy does not either); the audit log says what happened.
+		if c := rw.h.logger.Check(zap.InfoLevel, audit.BodyCutShort); c != nil {
+			c.Write(append(rw.v.audit.Fields(), zap.Error(err))...)
+		}
+	}
+	return nil
 }
 
 // lockedWriter serialises writes to the inner writer when a decoder

@@ -31,6 +31,7 @@ const (
 	CookieUnclassified   = "cookie_unclassified"
 	BannerInjected       = "banner_injected"
 	BodyPassedThrough    = "body_passed_through"
+	BodyCutShort         = "body_cut_short"
 	ConfigWarning        = "config_warning"
 	KeysGenerated        = "keys_generated"
 )
