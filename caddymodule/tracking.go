@@ -78,7 +78,7 @@ type tracking struct {
 	ocd         *policy.Policy // classification from the Open Cookie Database
 	// tagCategories are the categories of vendors with tags in HTML.
 	tagCategories []string
-	pool        sync.Pool      // *trackers.PageRewriter
+	pool          sync.Pool // *trackers.PageRewriter
 }
 
 // resolveVendors turns presets and operator vendors into trackers.Vendor
