@@ -295,6 +295,7 @@ func (rw *responseWriter) close(handlerErr error) error {
 	var err error
 	if rw.decoder != nil {
 		err = rw.decoder.Close(handlerErr != nil)
+		rw.decoder = nil // ServeHTTP defers a second close (for panics): log a cut body once
 	} else if rw.rewriter != nil && handlerErr == nil {
 		err = rw.rewriter.Close()
 	}

@@ -205,6 +205,10 @@ func TestOldPolicyVersionAsksAgain(t *testing.T) {
 	}
 	reverse_proxy `+strings.TrimPrefix(u.URL, "http://")+`
 }`)
+	eventually(t, "the new policy version is in force", func() bool {
+		_, st := do(t, http.MethodGet, g.URL+"/_consent", nil, "")
+		return strings.Contains(st, `"policy_version":"2027-01-01"`)
+	})
 	resp, _ := do(t, http.MethodGet, g.URL+"/api", map[string]string{"Cookie": consent}, "")
 	set, _ := setCookieNames(resp)
 	if has(set, "_ga") {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/consentgate/caddy-consent/internal/testcaddy"
 )
@@ -149,4 +150,17 @@ func reload(t *testing.T, g *testcaddy.Server, sites string) {
 	t.Helper()
 	g.Load(t, sites)
 	client.CloseIdleConnections()
+}
+
+// eventually retries cond for a few seconds (for changes that take effect
+// asynchronously, like a config reload) and fails the test if it never holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting until %s", what)
 }
