@@ -83,6 +83,9 @@ func (h *Handler) unknownMode() string {
 	return h.UnknownCookies
 }
 
+// maxExpiries bounds the distinct cookies expired by one response.
+const maxExpiries = 64
+
 // addExpiries appends Set-Cookie lines that delete the refused cookies the
 // browser sent, so withdrawing consent really removes tracking cookies,
 // including HttpOnly ones no script can delete. The request's Cookie header
@@ -102,6 +105,13 @@ func (h *Handler) addExpiries(hdr http.Header, r *http.Request, v *visitor) bool
 	for _, name := range v.refused {
 		if seen[name] {
 			continue
+		}
+		if len(seen) >= maxExpiries {
+			// A request can name thousands of cookies; answering each
+			// with two expiry lines would amplify it into hundreds of KB
+			// of headers. The rest are still filtered from the request
+			// and expired on later responses.
+			break
 		}
 		seen[name] = true
 		_, primary, known := h.policy.Classify(name)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -323,5 +324,33 @@ func TestBannerListsOperatorCookiesFirstAndCaps(t *testing.T) {
 	}
 	if strings.Contains(body, "wordpress_logged_in_*") || !strings.Contains(body, "… (&#43;") {
 		t.Errorf("long built-in lists must be capped with a count of the rest")
+	}
+}
+
+// A request naming thousands of refused cookies does not turn into
+// thousands of expiry headers: at most maxExpiries distinct names are
+// expired per response (the rest are still kept from the upstream).
+func TestExpiriesAreBounded(t *testing.T) {
+	h := newTestHandler(t, nil)
+	var b strings.Builder
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&b, "_ga_%d=1; ", i)
+	}
+	req := httptest.NewRequest("GET", "/api", nil)
+	req.Header.Set("Cookie", b.String())
+	var upstreamCookie string
+	rec, _ := serve(t, h, req, func(w http.ResponseWriter, r *http.Request) error {
+		upstreamCookie = r.Header.Get("Cookie")
+		return nil
+	})
+	names := map[string]bool{}
+	for _, c := range rec.Result().Cookies() {
+		names[c.Name] = true
+	}
+	if len(names) != maxExpiries {
+		t.Errorf("expired %d distinct names, want the cap %d", len(names), maxExpiries)
+	}
+	if upstreamCookie != "" {
+		t.Errorf("refused cookies reached the upstream: %d bytes", len(upstreamCookie))
 	}
 }
