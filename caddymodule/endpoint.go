@@ -165,7 +165,7 @@ type choiceJSON struct {
 // (form) or an API client (JSON).
 func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request, v *visitor) error {
 	if err := h.checkSameOrigin(r); err != nil {
-		h.logger.Info("consent_post_refused", append(v.audit.Fields(), zap.String("reason", err.Error()))...)
+		h.logger.Info("consent_post_refused", append(v.fields(), zap.String("reason", err.Error()))...)
 		return plainError(w, http.StatusForbidden, err.Error())
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxChoiceBody)
@@ -320,7 +320,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, v *visitor, cho
 	h.addExpiries(w.Header(), r, v)
 	w.Header().Set("Cache-Control", "no-store")
 
-	fields := append(v.audit.Fields(),
+	fields := append(v.fields(),
 		zap.String("action", action),
 		zap.String("method", source),
 		zap.Strings("granted", h.policy.Names(granted)),

@@ -43,7 +43,7 @@ func (h *Handler) enforceSetCookies(hdr http.Header, key string, v *visitor) (de
 		}
 		h.countStripped(categoryOrUnknown(d))
 		if c := h.logger.Check(zap.InfoLevel, audit.CookieStripped); c != nil {
-			fields := append(v.audit.Fields(), zap.String("cookie", name), zap.String("category", categoryOrUnknown(d)))
+			fields := append(v.fields(), zap.String("cookie", name), zap.String("category", categoryOrUnknown(d)))
 			if !ok {
 				fields = append(fields, zap.Bool("malformed", true))
 			}
@@ -72,7 +72,7 @@ func (h *Handler) noteUnclassified(name string, v *visitor) {
 		h.logger.Warn(audit.CookieUnclassified, zap.String("note", "too many distinct unclassified cookie names; no longer reporting new ones until the next config load"))
 	}
 	if first {
-		h.logger.Info(audit.CookieUnclassified, append(v.audit.Fields(), zap.String("cookie", name), zap.String("applied", h.unknownMode()))...)
+		h.logger.Info(audit.CookieUnclassified, append(v.fields(), zap.String("cookie", name), zap.String("applied", h.unknownMode()))...)
 	}
 }
 
@@ -130,7 +130,7 @@ func (h *Handler) addExpiries(hdr http.Header, r *http.Request, v *visitor) bool
 			}
 		}
 		if c := h.logger.Check(zap.InfoLevel, audit.CookieExpired); c != nil {
-			fields := append(v.audit.Fields(), zap.String("cookie", name), zap.String("category", h.policy.Categories()[primary].Name))
+			fields := append(v.fields(), zap.String("cookie", name), zap.String("category", h.policy.Categories()[primary].Name))
 			if report {
 				fields = append(fields, zap.Bool("would_only", true))
 			}

@@ -24,7 +24,23 @@ type visitor struct {
 	secure     bool          // the request came over HTTPS
 	gpc        bool          // Sec-GPC: 1
 	refused    []string      // refused cookie names the browser sent (for expiry)
-	audit      audit.Request // fields every event carries
+	audit      audit.Request // fields every event carries (see fields)
+
+	req          *http.Request
+	h            *Handler
+	clientFilled bool
+}
+
+// fields returns the fields every event carries. The client address and
+// browser family are worked out on the first event only: most requests
+// log nothing, and they should not pay for it.
+func (v *visitor) fields() []zap.Field {
+	if !v.clientFilled && v.req != nil {
+		v.audit.ClientIP = audit.AnonymizeIP(v.req.RemoteAddr, v.h.LogIPv4Bits, v.h.LogIPv6Bits)
+		v.audit.Browser = audit.BrowserFamily(v.req.UserAgent())
+		v.clientFilled = true
+	}
+	return v.audit.Fields()
 }
 
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
@@ -73,10 +89,9 @@ func (h *Handler) visitorFor(r *http.Request) *visitor {
 		Mode:          h.Mode,
 		Host:          r.Host,
 		Path:          r.URL.Path,
-		ClientIP:      audit.AnonymizeIP(r.RemoteAddr, h.LogIPv4Bits, h.LogIPv6Bits),
-		Browser:       audit.BrowserFamily(r.UserAgent()),
 		GPC:           v.gpc,
 	}
+	v.req, v.h = r, h
 	values := h.readConsentCookies(r, v.secure)
 	if len(values) == 0 {
 		return v
@@ -120,7 +135,7 @@ func (h *Handler) decodeConsent(value string, v *visitor) (consentcookie.Consent
 	if errors.As(err, &de) {
 		reason = string(de.Reason)
 	}
-	fields := append(v.audit.Fields(), zap.String("reason", reason))
+	fields := append(v.fields(), zap.String("reason", reason))
 	if reason == string(consentcookie.ReasonOldPolicy) {
 		fields = append(fields, zap.String("cookie_policy_version", c.PolicyVersion), zap.String("former_consent_id", c.IDString()))
 	}
@@ -198,7 +213,7 @@ func (h *Handler) filterRequestCookies(r *http.Request, v *visitor) {
 				v.refused = append(v.refused, name)
 			}
 			if c := h.logger.Check(zap.InfoLevel, audit.CookieFiltered); c != nil {
-				c.Write(append(v.audit.Fields(), zap.String("cookie", name), zap.String("category", categoryOrUnknown(d)), zap.Bool("would_only", report))...)
+				c.Write(append(v.fields(), zap.String("cookie", name), zap.String("category", categoryOrUnknown(d)), zap.Bool("would_only", report))...)
 			}
 		})
 		if filtered != line {

@@ -279,7 +279,7 @@ func (h *Handler) block(w http.ResponseWriter, r *http.Request, v *visitor) bool
 	report := h.Mode == ModeReport
 	metrics.blocked.WithLabelValues(rule.Category, h.Mode).Inc()
 	if c := h.logger.Check(zap.InfoLevel, audit.RequestBlocked); c != nil {
-		fields := append(v.audit.Fields(), zap.String("rule", rule.Name), zap.String("category", rule.Category))
+		fields := append(v.fields(), zap.String("rule", rule.Name), zap.String("category", rule.Category))
 		if report {
 			fields = append(fields, zap.Bool("would_only", true))
 		}
@@ -312,7 +312,7 @@ func (h *Handler) tagRewriter(v *visitor) *trackers.PageRewriter {
 	report := func(vendor, category, tag string) {
 		metrics.neutralized.WithLabelValues(category).Inc()
 		if c := h.logger.Check(zap.InfoLevel, audit.TagNeutralized); c != nil {
-			c.Write(append(v.audit.Fields(), zap.String("vendor", vendor), zap.String("category", category), zap.String("tag", tag))...)
+			c.Write(append(v.fields(), zap.String("vendor", vendor), zap.String("category", category), zap.String("tag", tag))...)
 		}
 	}
 	pr, _ := t.pool.Get().(*trackers.PageRewriter)

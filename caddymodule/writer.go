@@ -121,7 +121,7 @@ func (rw *responseWriter) startRewrite(status int) bool {
 	}
 	if reason != "" {
 		if c := h.logger.Check(zap.DebugLevel, audit.BodyPassedThrough); c != nil {
-			c.Write(append(rw.v.audit.Fields(), zap.String("reason", reason))...)
+			c.Write(append(rw.v.fields(), zap.String("reason", reason))...)
 		}
 		return false
 	}
@@ -314,7 +314,7 @@ func (rw *responseWriter) close(handlerErr error) error {
 		if body {
 			rw.h.countInjection(rw.v)
 			if c := rw.h.logger.Check(zap.DebugLevel, audit.BannerInjected); c != nil {
-				c.Write(append(rw.v.audit.Fields(), zap.Bool("settings_control_only", rw.v.hasConsent))...)
+				c.Write(append(rw.v.fields(), zap.Bool("settings_control_only", rw.v.hasConsent))...)
 			}
 		}
 		rw.rewriter.Reset(io.Discard, htmlrewrite.Options{})
@@ -335,7 +335,7 @@ func (rw *responseWriter) close(handlerErr error) error {
 		// not a handler error for Caddy to log at ERROR (bare
 		// reverse_proxy does not either); the audit log says what happened.
 		if c := rw.h.logger.Check(zap.InfoLevel, audit.BodyCutShort); c != nil {
-			c.Write(append(rw.v.audit.Fields(), zap.Error(err))...)
+			c.Write(append(rw.v.fields(), zap.Error(err))...)
 		}
 	}
 	return nil
