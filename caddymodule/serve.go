@@ -211,6 +211,8 @@ func (h *Handler) filterRequestCookies(r *http.Request, v *visitor) {
 			d := h.decide(name, v.granted)
 			if d.Known {
 				v.refused = append(v.refused, name)
+			} else if name != "" {
+				h.noteUnclassified(name, v)
 			}
 			if c := h.logger.Check(zap.InfoLevel, audit.CookieFiltered); c != nil {
 				c.Write(append(v.fields(), zap.String("cookie", name), zap.String("category", categoryOrUnknown(d)), zap.Bool("would_only", report))...)
