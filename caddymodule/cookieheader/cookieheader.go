@@ -185,11 +185,17 @@ func isToken(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x80 || !tokenTable[c] {
+		if !IsTokenByte(c) {
 			return false
 		}
 	}
 	return true
+}
+
+// IsTokenByte reports whether c is an RFC 9110 tchar, the bytes allowed in
+// a cookie name.
+func IsTokenByte(c byte) bool {
+	return c < 0x80 && tokenTable[c]
 }
 
 var tokenTable = func() (t [128]bool) {

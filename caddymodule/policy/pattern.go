@@ -6,6 +6,8 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/consentgate/caddy-consent/caddymodule/cookieheader"
 )
 
 // PatternKind says how a Pattern matches cookie names.
@@ -110,13 +112,14 @@ func parseRegexp(s string) (Pattern, error) {
 	if err != nil {
 		return Pattern{}, fmt.Errorf("cookie pattern %q : bad regular expression: %v; write RE2 syntax between slashes", s, err)
 	}
-	return Pattern{Source: s, Kind: Regexp, re: re, rePrefix: anchoredLiteralPrefix(body)}, nil
+	return Pattern{Source: s, Kind: Regexp, re: re, rePrefix: AnchoredLiteralPrefix(body)}, nil
 }
 
-// anchoredLiteralPrefix returns the literal string every name matched by expr
-// must start with, when expr is anchored at the start of text ("^abc...").
-// It is used only as a pre-filter, so "" (no pre-filter) is always safe.
-func anchoredLiteralPrefix(expr string) string {
+// AnchoredLiteralPrefix returns the literal string every text matched by
+// expr must start with, when expr is anchored at the start of text
+// ("^abc..."). It is meant as a pre-filter, so "" (no pre-filter) is
+// always safe.
+func AnchoredLiteralPrefix(expr string) string {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return ""
@@ -150,25 +153,8 @@ func (p *Pattern) Match(name string) bool {
 	return false
 }
 
-// isTokenByte reports whether c is an RFC 9110 tchar, the bytes allowed in a
-// cookie name by RFC 6265.
-func isTokenByte(c byte) bool {
-	return c < 0x80 && tokenTable[c]
-}
-
-var tokenTable = func() (t [128]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
+// isTokenByte reports whether c may appear in a cookie name.
+func isTokenByte(c byte) bool { return cookieheader.IsTokenByte(c) }
 
 // ValidCookieName reports whether name is a non-empty HTTP token, the syntax
 // RFC 6265 allows for cookie names.

@@ -95,8 +95,8 @@ func TestAnchoredLiteralPrefix(t *testing.T) {
 		`^\.AspNetCore`: ".AspNetCore",
 	}
 	for expr, want := range tests {
-		if got := anchoredLiteralPrefix(expr); got != want {
-			t.Errorf("anchoredLiteralPrefix(%q) = %q, want %q", expr, got, want)
+		if got := AnchoredLiteralPrefix(expr); got != want {
+			t.Errorf("AnchoredLiteralPrefix(%q) = %q, want %q", expr, got, want)
 		}
 	}
 }

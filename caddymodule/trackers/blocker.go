@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"regexp/syntax"
 	"strconv"
 	"strings"
+
+	"github.com/consentgate/caddy-consent/caddymodule/policy"
 )
 
 // BlockRule is one same-origin collection endpoint the gateway answers
@@ -154,7 +155,7 @@ func compileRule(r BlockRule) (*compiledRule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("block rule %q: path %s: %v", name, p, err)
 		}
-		c.kind, c.re, c.prefix = pathRegexp, re, anchoredPrefix(p[1:len(p)-1])
+		c.kind, c.re, c.prefix = pathRegexp, re, policy.AnchoredLiteralPrefix(p[1:len(p)-1])
 	case p[0] != '/' && p[0] != '*':
 		return nil, fmt.Errorf("block rule %q: path %q must start with / or *", name, p)
 	default:
@@ -188,27 +189,6 @@ func compileRule(r BlockRule) (*compiledRule, error) {
 // like "/tr/" is a glob unless it contains regexp syntax.
 func looksLikeRegexp(p string) bool {
 	return strings.ContainsAny(p[1:len(p)-1], `^$\[]()|+?{}`)
-}
-
-// anchoredPrefix returns the literal every match of expr starts with when
-// expr is anchored at the start ("" otherwise).
-func anchoredPrefix(expr string) string {
-	re, err := syntax.Parse(expr, syntax.Perl)
-	if err != nil {
-		return ""
-	}
-	re = re.Simplify()
-	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText {
-		return ""
-	}
-	var b strings.Builder
-	for _, sub := range re.Sub[1:] {
-		if sub.Op != syntax.OpLiteral || sub.Flags&syntax.FoldCase != 0 {
-			break
-		}
-		b.WriteString(string(sub.Rune))
-	}
-	return b.String()
 }
 
 // firstSegment returns the first path segment of every path starting with

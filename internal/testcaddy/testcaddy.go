@@ -35,23 +35,23 @@ type Server struct {
 	LogPath string
 
 	cmd  *exec.Cmd
-	ctrl *syncBuffer
+	ctrl *SyncBuffer
 }
 
-// syncBuffer collects the child's output; the test may read it while the
-// process still writes.
-type syncBuffer struct {
+// SyncBuffer collects a child process's output; a test may read it while
+// the process still writes.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -135,7 +135,7 @@ func Start(t testing.TB, sites string) *Server {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.ctrl = new(syncBuffer)
+	s.ctrl = new(SyncBuffer)
 	s.cmd = exec.Command(Binary(t), "run", "--config", cfgPath, "--adapter", "caddyfile")
 	s.cmd.Dir = dir
 	s.cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))

@@ -17,7 +17,6 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -83,25 +82,8 @@ var (
 	browserCtx    context.Context // a chromedp context whose browser runs
 	browserCancel []context.CancelFunc
 	browserErr    error
-	browserOut    syncBuffer
+	browserOut    testcaddy.SyncBuffer
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startBrowser starts the one shared Chromium (skipping the test when
 // there is none or under -short) and returns its context.
@@ -118,25 +100,7 @@ func startBrowser(t *testing.T) context.Context {
 		// No UserDataDir option: chromedp then creates a fresh temporary
 		// profile directory and removes it when the browser ends.
 		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-			chromedp.ExecPath(bin),
-			chromedp.Headless,
-			chromedp.NoSandbox,
-			chromedp.DisableGPU,
-			chromedp.NoFirstRun,
-			chromedp.NoDefaultBrowserCheck,
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-extensions", true),
-			chromedp.Flag("disable-default-apps", true),
-			chromedp.Flag("disable-dev-shm-usage", true),
-			chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
-			chromedp.Flag("force-color-profile", "srgb"),
-			chromedp.Flag("password-store", "basic"),
-			chromedp.Flag("lang", "en-US"),
-			chromedp.WindowSize(1280, 800),
-			chromedp.CombinedOutput(&browserOut),
-		)
+			append(chromeOptions(bin, &browserOut), chromedp.Flag("force-color-profile", "srgb"))...)
 		ctx, cancelCtx := chromedp.NewContext(allocCtx)
 		browserCancel = []context.CancelFunc{cancelCtx, cancelAlloc}
 		start, cancelStart := context.WithTimeout(context.Background(), 30*time.Second)
@@ -672,4 +636,29 @@ func (tb *tab) runResponse(what string, steps ...chromedp.Action[chromedp.Void])
 		tb.t.Fatalf("%s: %v", what, err)
 	}
 	return r
+}
+
+// chromeOptions are the flags every test browser runs with: headless, no
+// sandbox (root in CI), and none of Chromium's background network traffic
+// (this machine reaches no outside host).
+func chromeOptions(bin string, out io.Writer, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	return append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.WindowSize(1280, 800),
+		chromedp.CombinedOutput(out),
+	}, extra...)
 }

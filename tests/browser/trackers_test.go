@@ -324,28 +324,10 @@ func startTrackerBrowser(t *testing.T, trackerAddr string) context.Context {
 			rules = append(rules, "MAP "+d+" "+trackerAddr, "MAP *."+d+" "+trackerAddr)
 		}
 	}
-	var out syncBuffer
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("lang", "en-US"),
+	var out testcaddy.SyncBuffer
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromeOptions(bin, &out,
 		chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")),
-		chromedp.Flag("ignore-certificate-errors", true),
-		chromedp.WindowSize(1280, 800),
-		chromedp.CombinedOutput(&out),
-	)
+		chromedp.Flag("ignore-certificate-errors", true))...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelCtx)
