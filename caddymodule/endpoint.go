@@ -273,6 +273,9 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, v *visitor, cho
 	}
 	id := v.consent.ID
 	if id == ([16]byte{}) {
+		id = v.formerID // a choice under a new notice keeps the visitor's ID
+	}
+	if id == ([16]byte{}) {
 		id = consentcookie.NewID()
 	}
 	now := time.Now()

@@ -24,6 +24,7 @@ type visitor struct {
 	secure     bool          // the request came over HTTPS
 	gpc        bool          // Sec-GPC: 1
 	refused    []string      // refused cookie names the browser sent (for expiry)
+	formerID   [16]byte      // consent ID of a valid cookie for an older notice
 	audit      audit.Request // fields every event carries (see fields)
 
 	req          *http.Request
@@ -138,6 +139,9 @@ func (h *Handler) decodeConsent(value string, v *visitor) (consentcookie.Consent
 	fields := append(v.fields(), zap.String("reason", reason))
 	if reason == string(consentcookie.ReasonOldPolicy) {
 		fields = append(fields, zap.String("cookie_policy_version", c.PolicyVersion), zap.String("former_consent_id", c.IDString()))
+		// The signature was good: when the visitor chooses again under
+		// the new notice, the same consent ID links both in the log.
+		v.formerID = c.ID
 	}
 	h.logger.Info(audit.ConsentCookieInvalid, fields...)
 	h.countInvalid(reason)

@@ -294,11 +294,11 @@ func (h *Handler) block(w http.ResponseWriter, r *http.Request, v *visitor) bool
 }
 
 // tagRewriter returns the per-response tracker tag rewriter (nil when no
-// vendor is configured, every category is allowed, or in report mode,
-// which changes no page).
+// vendor is configured or every tagged category is allowed). In report
+// mode it only reports: see reportOnly.
 func (h *Handler) tagRewriter(v *visitor) *trackers.PageRewriter {
 	t := h.tracking
-	if t == nil || t.neutralizer == nil || h.Mode == ModeReport {
+	if t == nil || t.neutralizer == nil {
 		return nil
 	}
 	allowed := h.allowedFunc(v)
@@ -309,10 +309,17 @@ func (h *Handler) tagRewriter(v *visitor) *trackers.PageRewriter {
 	if !refused {
 		return nil // every tagged vendor is allowed: nothing to rewrite
 	}
+	dry := h.Mode == ModeReport
 	report := func(vendor, category, tag string) {
-		metrics.neutralized.WithLabelValues(category).Inc()
+		if !dry {
+			metrics.neutralized.WithLabelValues(category).Inc()
+		}
 		if c := h.logger.Check(zap.InfoLevel, audit.TagNeutralized); c != nil {
-			c.Write(append(v.fields(), zap.String("vendor", vendor), zap.String("category", category), zap.String("tag", tag))...)
+			fields := append(v.fields(), zap.String("vendor", vendor), zap.String("category", category), zap.String("tag", tag))
+			if dry {
+				fields = append(fields, zap.Bool("would_only", true))
+			}
+			c.Write(fields...)
 		}
 	}
 	pr, _ := t.pool.Get().(*trackers.PageRewriter)
@@ -335,6 +342,7 @@ func (h *Handler) releaseTagRewriter(pr *trackers.PageRewriter) {
 // allowed out of the page's Content-Security-Policy fetch directives, so
 // the browser refuses even tags a tag manager injects later.
 func (h *Handler) removeRefusedHosts(hdr http.Header, v *visitor) {
+	// (Report mode changes no header.)
 	t := h.tracking
 	if t == nil || t.neutralizer == nil || h.KeepCSPHosts || h.Mode == ModeReport {
 		return
@@ -366,4 +374,23 @@ func (h *Handler) serveGPC(w http.ResponseWriter, r *http.Request) bool {
 		_ = json.NewEncoder(w).Encode(doc)
 	}
 	return true
+}
+
+// reportOnly runs a tag rewriter for its tag_neutralized reports but keeps
+// every byte of the page (report mode changes nothing).
+type reportOnly struct{ *trackers.PageRewriter }
+
+func (r reportOnly) RewriteTag(name string, raw []byte) []byte {
+	r.PageRewriter.RewriteTag(name, raw)
+	return nil
+}
+
+func (r reportOnly) RewriteText(name string, startTag, text []byte) []byte {
+	r.PageRewriter.RewriteText(name, startTag, text)
+	return nil
+}
+
+func (r reportOnly) RewriteElement(name string, startTag, text []byte) ([]byte, []byte) {
+	r.PageRewriter.RewriteElement(name, startTag, text)
+	return nil, nil
 }

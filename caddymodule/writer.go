@@ -161,6 +161,9 @@ func (rw *responseWriter) startRewrite(status int) bool {
 	if pr := h.tagRewriter(rw.v); pr != nil {
 		rw.tags = pr
 		opts.Tags = pr
+		if h.Mode == ModeReport {
+			opts.Tags = reportOnly{pr}
+		}
 	}
 	rw.out = outPool.Get().(*bufio.Writer)
 	if enc != "" && enc != "identity" {

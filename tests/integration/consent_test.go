@@ -223,6 +223,13 @@ func TestOldPolicyVersionAsksAgain(t *testing.T) {
 	if !found {
 		t.Error("no consent_cookie_invalid with reason old_policy_version")
 	}
+	// Choosing again under the new notice keeps the visitor's consent ID,
+	// so the audit history links both choices.
+	post(t, g, url.Values{"choice": {"reject_all"}}, map[string]string{"Cookie": consent})
+	ev := g.Events(t, "consent_recorded")
+	if len(ev) < 2 || ev[len(ev)-1].Str("consent_id") != ev[0].Str("consent_id") || ev[len(ev)-1].Str("policy_version") != "2027-01-01" {
+		t.Errorf("the new choice should carry the former consent ID: %v", ev)
+	}
 }
 
 func TestReportModeChangesNothingAndLogs(t *testing.T) {

@@ -193,3 +193,23 @@ func TestCSPLosesRefusedVendorHosts(t *testing.T) {
 		t.Errorf("allowed vendors keep their hosts, refused ones lose them: %q", csp)
 	}
 }
+
+// Report mode changes no page: tags stay as they are, and what would have
+// been neutralized is logged with would_only.
+func TestReportModeReportsTagsWithoutChangingThem(t *testing.T) {
+	up, _ := trackerSite(t, "")
+	g := trackerGateway(t, up, "mode report")
+	_, body := do(t, "GET", g.URL+"/", nil, "")
+	if got := bodyWithoutBanner(body); got != trackedPage {
+		t.Errorf("report mode must leave the page as it is (apart from the banner):\n%s", got)
+	}
+	ev := g.Events(t, "tag_neutralized")
+	if len(ev) < 3 {
+		t.Fatalf("report mode must report the tags it would neutralize: %v", ev)
+	}
+	for _, e := range ev {
+		if e["would_only"] != true {
+			t.Errorf("tag_neutralized in report mode without would_only: %v", e)
+		}
+	}
+}
