@@ -335,6 +335,20 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, v *visitor, cho
 	)
 	h.logger.Info(audit.ConsentRecorded, fields...)
 	h.countDecision(action, granted)
+	if overridden := granted & h.saleOrShareSet(); v.gpc && overridden != 0 {
+		// The visitor granted sale-or-share categories while their browser
+		// sends Global Privacy Control: the signal wins on every request.
+		h.logger.Info(audit.ConsentRecorded, append(v.fields(),
+			zap.String("action", audit.ActionGPC),
+			zap.String("method", "gpc"),
+			zap.Strings("granted", h.policy.Names(v.granted)),
+			zap.Strings("denied", h.policy.Names(h.policy.AllSet()&^v.granted)),
+			zap.Strings("overridden", h.policy.Names(overridden)),
+			zap.String("banner_hash", h.renderer.ContentHash()),
+			zap.String("config_hash", h.configHash),
+		)...)
+		h.countDecision(audit.ActionGPC, v.granted)
+	}
 
 	if wantJSON {
 		return h.writeState(w, v, http.StatusOK)

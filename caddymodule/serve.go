@@ -137,6 +137,19 @@ func (h *Handler) decodeConsent(value string, v *visitor) (consentcookie.Consent
 		reason = string(de.Reason)
 	}
 	fields := append(v.fields(), zap.String("reason", reason))
+	if reason == string(consentcookie.ReasonExpired) && c.ID != ([16]byte{}) {
+		// The signature was good and the consent simply ran out: record
+		// that the visitor is back to necessary only, under their ID.
+		h.logger.Info(audit.ConsentRecorded, append(v.fields(),
+			zap.String("action", audit.ActionExpired),
+			zap.String("expired_consent_id", c.IDString()),
+			zap.Strings("granted", h.policy.Names(h.policy.RequiredSet())),
+			zap.Strings("denied", h.policy.Names(h.policy.AllSet()&^h.policy.RequiredSet())),
+			zap.Strings("previously_granted", c.Granted),
+			zap.Time("issued_at", c.IssuedAt),
+		)...)
+		v.formerID = c.ID
+	}
 	if reason == string(consentcookie.ReasonOldPolicy) {
 		fields = append(fields, zap.String("cookie_policy_version", c.PolicyVersion), zap.String("former_consent_id", c.IDString()))
 		// The signature was good: when the visitor chooses again under

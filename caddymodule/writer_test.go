@@ -10,11 +10,16 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
 )
 
 const page = "<!DOCTYPE html><html><head><title>t</title></head><body class=\"x\"><p>hello</p></body></html>"
@@ -352,5 +357,41 @@ func TestExpiriesAreBounded(t *testing.T) {
 	}
 	if upstreamCookie != "" {
 		t.Errorf("refused cookies reached the upstream: %d bytes", len(upstreamCookie))
+	}
+}
+
+// An expired consent is recorded as such under the visitor's consent ID,
+// and a choice that grants what a GPC signal denies is recorded as
+// overridden by GPC.
+func TestConsentRecordedExpiredAndGPC(t *testing.T) {
+	h := newTestHandler(t, nil)
+	core, logs := observer.New(zap.InfoLevel)
+	h.logger = zap.New(core)
+
+	old := consentcookie.Consent{ID: consentcookie.NewID(), Granted: []string{"analytics"}, PolicyVersion: "v1",
+		IssuedAt: time.Now().Add(-200 * 24 * time.Hour).Truncate(time.Second), Method: "banner"}
+	value, err := h.codec.Encode(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/api", nil)
+	req.Header.Set("Cookie", "consent="+value)
+	serve(t, h, req, func(w http.ResponseWriter, r *http.Request) error { return nil })
+	ev := logs.FilterMessage("consent_recorded").All()
+	if len(ev) != 1 || ev[0].ContextMap()["action"] != "expired" || ev[0].ContextMap()["expired_consent_id"] != old.IDString() {
+		t.Fatalf("expired consent: %v", ev)
+	}
+
+	req = httptest.NewRequest("POST", "/_consent", strings.NewReader("choice=accept_all"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://example.com")
+	req.Header.Set("Sec-GPC", "1")
+	serve(t, h, req, nil)
+	var actions []any
+	for _, e := range logs.FilterMessage("consent_recorded").All() {
+		actions = append(actions, e.ContextMap()["action"])
+	}
+	if fmt.Sprint(actions) != "[expired grant gpc]" {
+		t.Errorf("actions: %v", actions)
 	}
 }

@@ -41,6 +41,8 @@ const (
 	ActionGrant    = "grant"
 	ActionUpdate   = "update"
 	ActionWithdraw = "withdraw"
+	ActionExpired  = "expired" // a consent reached its max age: back to necessary only
+	ActionGPC      = "gpc"     // a Global Privacy Control signal overrode part of a choice
 )
 
 // Request is what every event says about the request it belongs to.

@@ -236,7 +236,7 @@ func (c *Codec) Decode(value string, now time.Time) (Consent, KeyInfo, error) {
 		return Consent{}, KeyInfo{}, &DecodeError{Reason: ReasonMalformed, Err: err}
 	}
 	if age := now.Sub(v.IssuedAt); age > c.maxAge {
-		return Consent{}, KeyInfo{}, decodeErr(ReasonExpired, "consent issued %s is %s old; max age is %s", v.IssuedAt.Format(time.RFC3339), age.Truncate(time.Second), c.maxAge)
+		return v, KeyInfo{}, decodeErr(ReasonExpired, "consent issued %s is %s old; max age is %s", v.IssuedAt.Format(time.RFC3339), age.Truncate(time.Second), c.maxAge)
 	} else if -age > MaxClockSkew {
 		return Consent{}, KeyInfo{}, decodeErr(ReasonMalformed, "consent issued %s is %s in the future; gateway clocks out of sync?", v.IssuedAt.Format(time.RFC3339), (-age).Truncate(time.Second))
 	}
