@@ -78,6 +78,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			response gif|204
 //		}
 //		youtube_nocookie
+//		embed_placeholder
 //		keep_csp_hosts
 //		gpc off | gpc { well_known [<YYYY-MM-DD>] }
 //		consent_mode [{ <signal> <category...> }]
@@ -212,16 +213,19 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 			h.Blocks = append(h.Blocks, b)
-		case "youtube_nocookie", "keep_csp_hosts":
+		case "youtube_nocookie", "keep_csp_hosts", "embed_placeholder":
 			if err := once(sub); err != nil {
 				return err
 			}
 			if d.NextArg() {
 				return d.ArgErr()
 			}
-			if sub == "youtube_nocookie" {
+			switch sub {
+			case "youtube_nocookie":
 				h.YouTubeNoCookie = true
-			} else {
+			case "embed_placeholder":
+				h.EmbedPlaceholder = true
+			default:
 				h.KeepCSPHosts = true
 			}
 		case "gpc":
@@ -261,7 +265,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("cookie_database takes the path of an Open Cookie Database CSV file")
 			}
 		default:
-			return d.Errf("unknown subdirective %q; consent takes policy_version, mode, endpoint, unknown_cookies, keys, cookie, category, banner, preset, vendor, block, youtube_nocookie, keep_csp_hosts, gpc, consent_mode, cookie_database, log_ip_bits", sub)
+			return d.Errf("unknown subdirective %q; consent takes policy_version, mode, endpoint, unknown_cookies, keys, cookie, category, banner, preset, vendor, block, youtube_nocookie, embed_placeholder, keep_csp_hosts, gpc, consent_mode, cookie_database, log_ip_bits", sub)
 		}
 	}
 	return h.checkCategoryRefs(d)

@@ -98,6 +98,10 @@ type Handler struct {
 	// them back until consent.
 	YouTubeNoCookie bool `json:"youtube_nocookie,omitempty"`
 
+	// Show a placeholder naming the video and the category it needs in
+	// video iframes held back until consent (instead of an empty frame).
+	EmbedPlaceholder bool `json:"embed_placeholder,omitempty"`
+
 	// Leave vendor hosts in a page's Content-Security-Policy even when the
 	// visitor has not allowed their category (removed by default).
 	KeepCSPHosts bool `json:"keep_csp_hosts,omitempty"`

@@ -176,7 +176,7 @@ func (h *Handler) provisionTracking(vendors []trackers.Vendor) error {
 		}
 	}
 	if len(tagged) > 0 {
-		n, err := trackers.NewNeutralizer(tagged, trackers.Options{YouTubeNoCookie: h.YouTubeNoCookie})
+		n, err := trackers.NewNeutralizer(tagged, trackers.Options{YouTubeNoCookie: h.YouTubeNoCookie, EmbedPlaceholder: h.EmbedPlaceholder})
 		if err != nil {
 			return fmt.Errorf("consent: presets: %v", err)
 		}

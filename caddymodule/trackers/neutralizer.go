@@ -349,7 +349,7 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		rename = append(rename, "src")
 		insert = ` data-consent-category="` + r.categories() + `"`
 		if r.n.opts.EmbedPlaceholder && um.embed && t.first("srcdoc") < 0 {
-			insert += placeholder(r.n.vendors[um.vendor].Title, t.attrs[i].Val)
+			insert += placeholder(r.n.vendors[um.vendor].Title, r.n.vendors[um.vendor].Category, t.attrs[i].Val)
 		}
 		r.reportHits("iframe")
 	case "link":
@@ -478,11 +478,11 @@ func (r *PageRewriter) youtubeNoCookie(dst, raw []byte, t *parsedTag, i int) (ou
 
 // placeholder returns the attributes that show a link to the embedded
 // content instead of a blank frame.
-func placeholder(title, src string) string {
+func placeholder(title, category, src string) string {
 	doc := `<style>html,body{height:100%;margin:0}body{display:flex;align-items:center;justify-content:center;` +
 		`font:16px system-ui,sans-serif;background:#eee;color:#111}a{color:inherit}</style>` +
 		`<a href="` + html.EscapeString(parseURL(src).clean) + `" target="_blank" rel="noopener noreferrer">&#9654; ` +
-		html.EscapeString(title) + `</a>`
+		html.EscapeString(title) + `</a>&nbsp;(` + html.EscapeString(category) + `)`
 	return ` data-consent-placeholder srcdoc="` + string(escapeAttr(nil, doc)) + `"`
 }
 

@@ -213,3 +213,29 @@ func TestReportModeReportsTagsWithoutChangingThem(t *testing.T) {
 		}
 	}
 }
+
+// A held-back video gets a placeholder naming the video and the category
+// it needs; the banner script restores it (src back, srcdoc removed).
+func TestEmbedPlaceholder(t *testing.T) {
+	const video = `<!DOCTYPE html><html><head><title>v</title></head><body><iframe width="560" height="315" src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="video"></iframe></body></html>`
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = io.WriteString(w, video)
+	}))
+	defer up.Close()
+	g := testcaddy.Start(t, `http://{GATEWAY} {
+	consent {
+		preset youtube
+		embed_placeholder
+	}
+	reverse_proxy `+strings.TrimPrefix(up.URL, "http://")+`
+}`)
+	_, body := do(t, "GET", g.URL+"/", nil, "")
+	if !strings.Contains(body, `data-consent-src="https://www.youtube.com/embed/dQw4w9WgXcQ"`) ||
+		!strings.Contains(body, "data-consent-placeholder srcdoc=") || !strings.Contains(body, "(advertising)") {
+		t.Errorf("video without consent: %s", body)
+	}
+	if strings.Contains(body, `src="https://www.youtube.com`) {
+		t.Error("the player must not load before consent")
+	}
+}

@@ -68,6 +68,10 @@
     });
     d.querySelectorAll('[data-consent-src][data-consent-category]').forEach(function (el) {
       if (!allowed(el.getAttribute('data-consent-category'), granted)) return;
+      if (el.hasAttribute('data-consent-placeholder')) {
+        el.removeAttribute('srcdoc'); // srcdoc would win over src
+        el.removeAttribute('data-consent-placeholder');
+      }
       el.setAttribute('src', el.getAttribute('data-consent-src'));
       el.removeAttribute('data-consent-src');
     });
