@@ -235,7 +235,7 @@ func TestEmbedPlaceholder(t *testing.T) {
 		!strings.Contains(body, "data-consent-placeholder srcdoc=") || !strings.Contains(body, "(advertising)") {
 		t.Errorf("video without consent: %s", body)
 	}
-	if strings.Contains(body, `src="https://www.youtube.com`) {
+	if strings.Contains(body, ` src="https://www.youtube.com`) {
 		t.Error("the player must not load before consent")
 	}
 }
