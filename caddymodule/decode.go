@@ -48,6 +48,8 @@ func (d *bodyDecoder) run(enc string, pr *io.PipeReader) {
 	var err error
 	switch enc {
 	case "zstd":
+		// Not pooled: a zstd decoder may hold goroutines until Close,
+		// and sync.Pool drops entries without closing them.
 		var zr *zstd.Decoder
 		zr, err = zstd.NewReader(pr, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(64<<20))
 		if err == nil {
@@ -55,11 +57,18 @@ func (d *bodyDecoder) run(enc string, pr *io.PipeReader) {
 			zr.Close()
 		}
 	default:
-		var gr *gzip.Reader
-		gr, err = gzip.NewReader(pr)
+		// Readers are reused: each new one allocates its inflate
+		// window and tables (a large part of a small page's cost).
+		gr, _ := gzipPool.Get().(*gzip.Reader)
+		if gr == nil {
+			gr, err = gzip.NewReader(pr)
+		} else {
+			err = gr.Reset(pr)
+		}
 		if err == nil {
 			_, err = io.Copy(d.rw, gr)
 			_ = gr.Close()
+			gzipPool.Put(gr)
 		}
 	}
 	if err == nil {
@@ -74,6 +83,9 @@ func (d *bodyDecoder) run(enc string, pr *io.PipeReader) {
 }
 
 var errDecodeStopped = errors.New("consent: body decoder stopped")
+
+// gzipPool holds *gzip.Reader values for reuse.
+var gzipPool sync.Pool
 
 // Write hands compressed bytes to the decoder.
 func (d *bodyDecoder) Write(p []byte) (int, error) {
