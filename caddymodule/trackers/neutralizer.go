@@ -294,16 +294,7 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		if !typeExecutable(&t) {
 			return dst, false
 		}
-		i := t.first("src")
-		if i < 0 {
-			return dst, false
-		}
-		um, ok := r.matchURL(t.attrs[i].Val, false)
-		if !ok {
-			return dst, false
-		}
-		r.addHit(um.vendor)
-		if !r.refusedHits() {
+		if _, _, refused := r.refusedURL(&t, "src", false); !refused {
 			return dst, false
 		}
 		rename = append(rename, "type")
@@ -329,16 +320,8 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		insert = ` data-consent-category="` + r.categories() + `"`
 		r.reportHits("img")
 	case "iframe":
-		i := t.first("src")
-		if i < 0 {
-			return dst, false
-		}
-		um, ok := r.matchURL(t.attrs[i].Val, false)
-		if !ok {
-			return dst, false
-		}
-		r.addHit(um.vendor)
-		if !r.refusedHits() {
+		um, i, refused := r.refusedURL(&t, "src", false)
+		if !refused {
 			return dst, false
 		}
 		if r.n.opts.YouTubeNoCookie {
@@ -357,16 +340,7 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		if !ok {
 			return dst, false
 		}
-		i := t.first("href")
-		if i < 0 {
-			return dst, false
-		}
-		um, ok := r.matchURL(t.attrs[i].Val, hint)
-		if !ok {
-			return dst, false
-		}
-		r.addHit(um.vendor)
-		if !r.refusedHits() {
+		if _, _, refused := r.refusedURL(&t, "href", hint); !refused {
 			return dst, false
 		}
 		rename = append(rename, "href")
@@ -376,6 +350,22 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		return dst, false
 	}
 	return buildTag(dst, raw, &t, insert, rename), true
+}
+
+// refusedURL matches the URL in attribute attr of t against the vendors
+// and records the hit; it returns the match, the attribute's index (-1
+// when absent) and whether the matched vendor's category is refused.
+func (r *PageRewriter) refusedURL(t *parsedTag, attr string, ignorePaths bool) (urlMatch, int, bool) {
+	i := t.first(attr)
+	if i < 0 {
+		return urlMatch{}, -1, false
+	}
+	um, ok := r.matchURL(t.attrs[i].Val, ignorePaths)
+	if !ok {
+		return urlMatch{}, i, false
+	}
+	r.addHit(um.vendor)
+	return um, i, r.refusedHits()
 }
 
 func (r *PageRewriter) matchURL(v string, ignorePaths bool) (urlMatch, bool) {
