@@ -509,13 +509,10 @@ func cmdConsentAudit(fl caddycmd.Flags) (int, error) {
 	if id != "" {
 		opts.ConsentIDs = []string{id}
 	}
-	agg := auditreport.New(opts)
-	for _, f := range files {
-		if err := agg.AddFile(f); err != nil {
-			return 1, fmt.Errorf("reading %s: %v", f, err)
-		}
+	rep, err := auditreport.ReadFiles(opts, files...)
+	if err != nil {
+		return 1, err
 	}
-	rep := agg.Report()
 	if id == "" {
 		if err := rep.Write(commandStdout, format); err != nil {
 			return 1, err

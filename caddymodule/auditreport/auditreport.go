@@ -124,7 +124,7 @@ func ReadFiles(opts Options, paths ...string) (*Report, error) {
 	a := New(opts)
 	for _, p := range paths {
 		if err := a.AddFile(p); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading %s: %v", p, err)
 		}
 	}
 	return a.Report(), nil
