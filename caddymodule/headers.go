@@ -24,8 +24,8 @@ func (h *Handler) enforceSetCookies(hdr http.Header, key string, v *visitor) (de
 		return false
 	}
 	report := h.Mode == ModeReport
-	kept := make([]string, 0, len(lines))
-	for _, line := range lines {
+	var kept []string // allocated only once a line is removed
+	for n, line := range lines {
 		name, ok := cookieheader.SetCookieName(line)
 		var d policy.Decision
 		if ok {
@@ -35,8 +35,13 @@ func (h *Handler) enforceSetCookies(hdr http.Header, key string, v *visitor) (de
 			dependent = true
 		}
 		if d.Allowed {
-			kept = append(kept, line)
+			if kept != nil {
+				kept = append(kept, line)
+			}
 			continue
+		}
+		if kept == nil && !report {
+			kept = append(make([]string, 0, len(lines)), lines[:n]...)
 		}
 		if ok && !d.Known {
 			h.noteUnclassified(name, v)
@@ -52,13 +57,13 @@ func (h *Handler) enforceSetCookies(hdr http.Header, key string, v *visitor) (de
 			}
 			c.Write(fields...)
 		}
-		if report {
-			kept = append(kept, line)
-		}
 	}
-	if len(kept) == 0 {
+	switch {
+	case kept == nil:
+		// nothing removed (report mode never removes)
+	case len(kept) == 0:
 		delete(hdr, key)
-	} else {
+	default:
 		hdr[key] = kept
 	}
 	return dependent

@@ -222,10 +222,12 @@ func (h *Handler) filterRequestCookies(r *http.Request, v *visitor) {
 	changed := false
 	out := lines[:0:0]
 	for _, line := range lines {
+		var last policy.Decision // the decision keep made, reused by removed
 		filtered := cookieheader.FilterCookieHeader(line, func(name string) bool {
-			return h.decide(name, v.granted).Allowed
+			last = h.decide(name, v.granted)
+			return last.Allowed
 		}, func(name string) {
-			d := h.decide(name, v.granted)
+			d := last
 			if d.Known {
 				v.refused = append(v.refused, name)
 			} else if name != "" {

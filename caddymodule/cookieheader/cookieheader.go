@@ -50,7 +50,8 @@ func SetCookieName(line string) (name string, ok bool) {
 // with only the cookies for which keep(name) is true, in their original
 // order and spelling (each pair trimmed of surrounding whitespace), joined
 // with "; ". removed, if not nil, receives the name of every dropped cookie
-// in order. keep is called once per cookie, duplicates included.
+// in order, right after keep returned false for it. keep is called once per
+// cookie, duplicates included.
 //
 // When nothing is removed, v itself is returned, empty pairs and odd spacing
 // included, without allocating. When something is removed, empty pairs are
