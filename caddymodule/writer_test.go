@@ -395,3 +395,41 @@ func TestConsentRecordedExpiredAndGPC(t *testing.T) {
 		t.Errorf("actions: %v", actions)
 	}
 }
+
+// On HTTPS without a cookie domain the consent cookie is __Host-prefixed
+// and Secure, and that is the name read back; with a domain it keeps its
+// plain name (the __Host- prefix forbids Domain).
+func TestConsentCookieOnHTTPS(t *testing.T) {
+	post := func(h *Handler) *http.Cookie {
+		req := httptest.NewRequest("POST", "https://example.com/_consent", strings.NewReader("choice=accept_all"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://example.com")
+		rec, _ := serve(t, h, req, nil)
+		for _, c := range rec.Result().Cookies() {
+			if c.MaxAge > 0 {
+				return c
+			}
+		}
+		t.Fatal("no consent cookie set")
+		return nil
+	}
+	h := newTestHandler(t, nil)
+	c := post(h)
+	if c.Name != "__Host-consent" || !c.Secure || !c.HttpOnly || c.Path != "/" || c.Domain != "" {
+		t.Errorf("HTTPS consent cookie: %+v", c)
+	}
+	req := httptest.NewRequest("GET", "https://example.com/api", nil)
+	req.Header.Set("Cookie", c.Name+"="+c.Value)
+	rec, _ := serve(t, h, req, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Add("Set-Cookie", "_ga=1")
+		return nil
+	})
+	if len(rec.Result().Cookies()) != 1 {
+		t.Errorf("the __Host- cookie must be read back on HTTPS: %v", rec.Result().Header.Values("Set-Cookie"))
+	}
+
+	hd := newTestHandler(t, func(h *Handler) { h.Cookie = &CookieConfig{Domain: "example.com"} })
+	if c := post(hd); c.Name != "consent" || !c.Secure || c.Domain != "example.com" {
+		t.Errorf("HTTPS consent cookie with a domain: %+v", c)
+	}
+}
