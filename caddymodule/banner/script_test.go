@@ -3,6 +3,7 @@ package banner
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/consentgate/caddy-consent/internal/testcaddy"
 	"net/url"
 	"os"
 	"os/exec"
@@ -106,7 +107,7 @@ func runScript(t *testing.T, body string, fragments map[string]string, gtag bool
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed")
+		testcaddy.Missing(t, "banner script test: node not installed (apt-get install nodejs)")
 	}
 	frags := map[string][]jsNode{}
 	for _, f := range fragments {

@@ -91,6 +91,18 @@ func Binary(t testing.TB) string {
 	return builtBin
 }
 
+// Missing is how a test reports a tool it needs that the machine lacks
+// (a browser, node, axe-core): a skip with the reason on a developer's
+// machine, but a failure under CI=true, where .ci/run installs every tool
+// and a silent skip would hide that a whole class of tests did not run.
+func Missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s (CI=true: a missing tool fails the run; .ci/run must install it)", why)
+	}
+	t.Skip(why)
+}
+
 // FreePort returns a free loopback TCP port.
 func FreePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

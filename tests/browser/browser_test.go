@@ -94,7 +94,7 @@ func startBrowser(t *testing.T) context.Context {
 	}
 	bin := findChrome()
 	if bin == "" {
-		t.Skip("browser test: no Chromium found (looked for $CHROME_BIN, chromium, chromium-browser, google-chrome in PATH); install it, e.g. apt-get install chromium")
+		testcaddy.Missing(t, "browser test: no Chromium found (looked for $CHROME_BIN, chromium, chromium-browser, google-chrome in PATH); install it, e.g. apt-get install chromium")
 	}
 	browserOnce.Do(func() {
 		// No UserDataDir option: chromedp then creates a fresh temporary

@@ -316,7 +316,7 @@ func startTrackerBrowser(t *testing.T, trackerAddr string) context.Context {
 	}
 	bin := findChrome()
 	if bin == "" {
-		t.Skip("browser test: no Chromium found (looked for $CHROME_BIN, chromium, chromium-browser, google-chrome in PATH); install it, e.g. apt-get install chromium")
+		testcaddy.Missing(t, "browser test: no Chromium found (looked for $CHROME_BIN, chromium, chromium-browser, google-chrome in PATH); install it, e.g. apt-get install chromium")
 	}
 	var rules []string
 	for _, domains := range trackerDomains {

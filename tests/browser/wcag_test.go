@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/consentgate/caddy-consent/internal/testcaddy"
 )
 
 // ---------------------------------------------------------------------------
@@ -65,7 +67,7 @@ func axeCore(t *testing.T) string {
 		}
 	})
 	if axeSrc == "" {
-		t.Skip("accessibility audit: " + axeWhy)
+		testcaddy.Missing(t, "accessibility audit: "+axeWhy)
 	}
 	return axeSrc
 }
