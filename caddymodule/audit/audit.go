@@ -16,7 +16,7 @@ import (
 )
 
 // SchemaVersion is bumped whenever an event's fields change incompatibly.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Event names. Every log entry the module writes uses one of them as its
 // message, so `jq 'select(.msg=="cookie_stripped")'` finds them all.
