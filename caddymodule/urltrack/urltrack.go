@@ -108,9 +108,9 @@ func (c *Cleaner) Clean(rawQuery string, allowed func(category string) bool) (st
 	kept := 0
 	start := 0 // query[start:] is still to be copied when b is in use
 	rest := rawQuery
-	for rest != "" {
+	for more := true; more; {
 		var part string
-		part, rest, _ = strings.Cut(rest, "&")
+		part, rest, more = strings.Cut(rest, "&")
 		if cat, ok := c.category(part); ok && (allowed == nil || !allowed(cat)) {
 			name := strings.ToLower(paramName(part))
 			if !contains(removed, name) {
