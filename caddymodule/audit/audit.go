@@ -18,7 +18,11 @@ import (
 // SchemaVersion is bumped whenever an event's fields change incompatibly.
 const SchemaVersion = 2
 
-// Event names. Every log entry the module writes uses one of them as its
+// Event names. Since schema 2, what the gateway did to a response is one
+// Enforcement event (enforcement.go) or, in summary mode, counted in an
+// EnforcementSummary event; CookieStripped, CookieFiltered, CookieExpired,
+// RequestBlocked and TagNeutralized are the schema 1 forms, still read by
+// `caddy consent audit` in old logs. Every log entry the module writes uses one of them as its
 // message, so `jq 'select(.msg=="cookie_stripped")'` finds them all.
 const (
 	ConsentRecorded      = "consent_recorded"
@@ -29,11 +33,12 @@ const (
 	TagNeutralized       = "tag_neutralized"
 	ConsentCookieInvalid = "consent_cookie_invalid"
 	CookieUnclassified   = "cookie_unclassified"
-	BannerInjected       = "banner_injected"
-	BodyPassedThrough    = "body_passed_through"
-	BodyCutShort         = "body_cut_short"
-	ConfigWarning        = "config_warning"
-	KeysGenerated        = "keys_generated"
+	// TrackerUnclassified ("tracker_unclassified") is declared in cookieattrs.go.
+	BannerInjected    = "banner_injected"
+	BodyPassedThrough = "body_passed_through"
+	BodyCutShort      = "body_cut_short"
+	ConfigWarning     = "config_warning"
+	KeysGenerated     = "keys_generated"
 )
 
 // Actions of a consent_recorded event.
