@@ -54,7 +54,7 @@ type Cookie struct {
 	SameSite      string    `json:"same_site,omitempty"`
 	Domain        string    `json:"domain,omitempty"`
 	Path          string    `json:"path,omitempty"`
-	FirstSeen     time.Time `json:"first_seen"`
+	FirstSeen     time.Time `json:"first_seen"` // to the day in a Declaration
 	LastSeen      time.Time `json:"last_seen"`
 	Count         uint64    `json:"-"` // observations; not published (it tells the site's traffic)
 }
@@ -104,7 +104,12 @@ func (s *Store) DeclarationIn(lang string, cats []CategoryInfo, facts FactsFunc)
 
 	for cat, list := range s.observed(lang, facts) {
 		sec := section(cat)
-		sec.Cookies = append(sec.Cookies, list...)
+		for _, c := range list {
+			// Published: to the day, so that a rare cookie does not tell
+			// when one visitor came.
+			c.FirstSeen, c.LastSeen = c.FirstSeen.Truncate(24*time.Hour), c.LastSeen.Truncate(24*time.Hour)
+			sec.Cookies = append(sec.Cookies, c)
+		}
 	}
 	for i := range d.Categories {
 		sortCookies(d.Categories[i].Cookies)
