@@ -15,15 +15,6 @@ import (
 	"github.com/consentgate/caddy-consent/caddymodule/trackers"
 )
 
-func init() {
-	httpcaddyfile.RegisterHandlerDirective("consent", parseCaddyfile)
-	// After encode, so encode compresses the pages we rewrite; before
-	// every handler that writes responses (respond, reverse_proxy,
-	// file_server, …) and before handle/route blocks, so the gateway sees
-	// every Set-Cookie they produce. Operators need no `order` option.
-	httpcaddyfile.RegisterDirectiveOrder("consent", httpcaddyfile.After, "encode")
-}
-
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	var m Handler
 	err := m.UnmarshalCaddyfile(h.Dispenser)
