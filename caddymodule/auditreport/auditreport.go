@@ -2,7 +2,10 @@
 // Caddy JSON log files and summarises them for an auditor: consents by day,
 // opt-in rates, withdrawals, what was stripped or blocked, invalid consent
 // cookies, the inventory of cookies seen, and the full history of one
-// consent ID. The event schema is documented in docs/audit-log.md.
+// consent ID. The event schema is documented in docs/audit-log.md; logs of
+// schema 1 (one event per decision) and schema 2 (one enforcement event per
+// response, or enforcement_summary counters) give the same report, and so
+// does a fleet's merged stream read from standard input ("-").
 //
 // Files are streamed line by line (plain, gzip or zstd, recognised by
 // their first bytes), so memory stays constant apart from the aggregates
@@ -32,7 +35,10 @@ import (
 const LoggerName = "http.handlers.consent"
 
 // SchemaVersion is the newest event schema this package understands.
-const SchemaVersion = 1
+// Schema 1 logged one event per decision (cookie_stripped, ...); schema 2
+// logs one enforcement event per response or enforcement_summary counters.
+// Both give the same report.
+const SchemaVersion = 2
 
 // DefaultMaxLineBytes bounds one log line; longer lines count as bad.
 const DefaultMaxLineBytes = 1 << 20
@@ -55,6 +61,11 @@ const (
 	evConsentInvalid     = "consent_cookie_invalid"
 	evCookieUnclassified = "cookie_unclassified"
 	evConfigWarning      = "config_warning"
+	// schema 2
+	evEnforcement         = "enforcement"
+	evEnforcementSummary  = "enforcement_summary"
+	evTrackerUnclassified = "tracker_unclassified"
+	otherName             = "other" // summary overflow counter
 )
 
 // Options tune an Aggregator.
@@ -82,6 +93,12 @@ type Aggregator struct {
 	inventory map[string]*cookieAgg
 	warnSeen  map[string]bool
 	history   map[string][]Event
+	trackers  map[string]*trackerAgg
+}
+
+type trackerAgg struct {
+	TrackerStats
+	tags, pages map[string]bool
 }
 
 type blockKey struct{ event, rule, vendor, category string }
@@ -104,6 +121,7 @@ func New(opts Options) *Aggregator {
 		inventory: make(map[string]*cookieAgg),
 		warnSeen:  make(map[string]bool),
 		history:   make(map[string][]Event),
+		trackers:  make(map[string]*trackerAgg),
 	}
 	if a.maxLine <= 0 {
 		a.maxLine = DefaultMaxLineBytes
@@ -228,6 +246,44 @@ type entry struct {
 	Applied         string          `json:"applied"`
 	Note            string          `json:"note"`
 	Warning         string          `json:"warning"`
+	Path            string          `json:"path"`
+	Tag             string          `json:"tag"`
+
+	// schema 2: enforcement
+	Stripped         []item `json:"stripped"`
+	Filtered         []item `json:"filtered"`
+	Expired          []item `json:"expired"`
+	Neutralized      []item `json:"neutralized"`
+	Blocked          *item  `json:"blocked"`
+	StrippedTotal    int64  `json:"stripped_total"`
+	FilteredTotal    int64  `json:"filtered_total"`
+	ExpiredTotal     int64  `json:"expired_total"`
+	NeutralizedTotal int64  `json:"neutralized_total"`
+	BlockedTotal     int64  `json:"blocked_total"`
+	// schema 2: enforcement_summary
+	Counters []item `json:"counters"`
+	// schema 2: cookie_unclassified attributes, tracker_unclassified
+	SeenIn      string `json:"seen_in"`
+	HTTPOnly    bool   `json:"http_only"`
+	Secure      bool   `json:"secure"`
+	SameSite    string `json:"same_site"`
+	LifetimeS   *int64 `json:"lifetime_s"`
+	Session     bool   `json:"session"`
+	Domain      string `json:"domain"`
+	PathAttr    string `json:"path_attr"`
+	TrackerHost string `json:"tracker_host"`
+}
+
+// item is one entry of an enforcement event's lists or one counter of an
+// enforcement_summary event.
+type item struct {
+	Decision  string `json:"decision"` // counters only
+	Cookie    string `json:"cookie"`
+	Vendor    string `json:"vendor"`
+	Rule      string `json:"rule"`
+	Category  string `json:"category"`
+	Count     int64  `json:"count"`      // counters only
+	WouldOnly bool   `json:"would_only"` // counters only
 }
 
 func (a *Aggregator) bad(name string, lineNo int, reason string) lineKind {
@@ -353,7 +409,7 @@ func (a *Aggregator) aggregate(e *entry, ts time.Time) {
 		t := ts
 		r.To = &t
 	}
-	if e.WouldOnly {
+	if e.WouldOnly && !isDecision(e.Msg) {
 		r.WouldOnly++
 	}
 
@@ -385,24 +441,60 @@ func (a *Aggregator) aggregate(e *entry, ts time.Time) {
 			d.Denied[c]++
 			a.optInOf(c).Decisions++
 		}
-	case evCookieStripped, evCookieFiltered, evCookieExpired:
-		cat := orUnknown(e.Category)
-		rm := a.removalsOf(cat)
-		c := a.cookie(e.Cookie, cat, ts)
-		switch e.Msg {
-		case evCookieStripped:
-			rm.Stripped++
-			c.Stripped++
-		case evCookieFiltered:
-			rm.Filtered++
-			c.Filtered++
-		case evCookieExpired:
-			rm.Expired++
-			c.Expired++
+	case evCookieStripped, evCookieFiltered, evCookieExpired, evRequestBlocked, evTagNeutralized:
+		a.decision(e.Msg, item{Cookie: e.Cookie, Rule: e.Rule, Vendor: e.Vendor, Category: e.Category}, e.WouldOnly, 1, ts)
+	case evEnforcement:
+		for _, l := range []struct {
+			msg   string
+			items []item
+			total int64
+		}{
+			{evCookieStripped, e.Stripped, e.StrippedTotal},
+			{evCookieFiltered, e.Filtered, e.FilteredTotal},
+			{evCookieExpired, e.Expired, e.ExpiredTotal},
+			{evTagNeutralized, e.Neutralized, e.NeutralizedTotal},
+		} {
+			for _, it := range l.items {
+				a.decision(l.msg, it, e.WouldOnly, 1, ts)
+			}
+			if l.total > int64(len(l.items)) {
+				a.unitemized(l.total-int64(len(l.items)), e.WouldOnly)
+			}
 		}
-		if e.WouldOnly {
-			rm.WouldOnly++
-			c.WouldOnly++
+		if e.Blocked != nil {
+			a.decision(evRequestBlocked, *e.Blocked, e.WouldOnly, 1, ts)
+			if e.BlockedTotal > 1 {
+				a.unitemized(e.BlockedTotal-1, e.WouldOnly)
+			}
+		}
+	case evEnforcementSummary:
+		for _, c := range e.Counters {
+			msg, ok := decisionEvents[c.Decision]
+			if !ok || c.Count <= 0 {
+				continue
+			}
+			if c.Category == "" && (c.Cookie == otherName || c.Vendor == otherName || c.Rule == otherName) {
+				a.unitemized(c.Count, c.WouldOnly)
+				continue
+			}
+			a.decision(msg, c, c.WouldOnly, c.Count, ts)
+		}
+	case evTrackerUnclassified:
+		if e.TrackerHost == "" {
+			return
+		}
+		t := a.trackers[e.TrackerHost]
+		if t == nil {
+			t = &trackerAgg{TrackerStats: TrackerStats{Host: e.TrackerHost, FirstSeen: ts, LastSeen: ts}, tags: map[string]bool{}, pages: map[string]bool{}}
+			a.trackers[e.TrackerHost] = t
+		}
+		t.Reports++
+		t.FirstSeen, t.LastSeen = minTime(t.FirstSeen, ts), maxTime(t.LastSeen, ts)
+		if e.Tag != "" && len(t.tags) < 8 {
+			t.tags[e.Tag] = true
+		}
+		if e.Path != "" && len(t.pages) < 5 {
+			t.pages[e.Path] = true
 		}
 	case evCookieUnclassified:
 		if e.Cookie == "" {
@@ -417,26 +509,12 @@ func (a *Aggregator) aggregate(e *entry, ts time.Time) {
 		if e.Applied != "" {
 			c.Applied = e.Applied
 		}
-	case evRequestBlocked, evTagNeutralized:
-		cat := orUnknown(e.Category)
-		rm := a.removalsOf(cat)
-		if e.Msg == evRequestBlocked {
-			rm.Blocked++
-		} else {
-			rm.Neutralized++
-		}
-		if e.WouldOnly {
-			rm.WouldOnly++
-		}
-		k := blockKey{e.Msg, e.Rule, e.Vendor, cat}
-		b := a.blocked[k]
-		if b == nil {
-			b = &BlockedCount{Event: e.Msg, Rule: e.Rule, Vendor: e.Vendor, Category: cat}
-			a.blocked[k] = b
-		}
-		b.Count++
-		if e.WouldOnly {
-			b.WouldOnly++
+		switch e.SeenIn {
+		case "request":
+			c.SeenInRequest = true
+		case "set_cookie":
+			c.Attributes = &CookieAttributes{HTTPOnly: e.HTTPOnly, Secure: e.Secure, SameSite: e.SameSite,
+				LifetimeS: e.LifetimeS, Session: e.Session, Domain: e.Domain, Path: e.PathAttr}
 		}
 	case evConsentInvalid:
 		a.invalid[orUnknown(e.Reason)]++
@@ -445,6 +523,92 @@ func (a *Aggregator) aggregate(e *entry, ts time.Time) {
 			a.warn("config_warning: " + e.Warning)
 		}
 	}
+}
+
+// decisionEvents maps the decisions of schema 2 to the schema 1 event
+// names the report counts them under.
+var decisionEvents = map[string]string{
+	"stripped":    evCookieStripped,
+	"filtered":    evCookieFiltered,
+	"expired":     evCookieExpired,
+	"neutralized": evTagNeutralized,
+	"blocked":     evRequestBlocked,
+}
+
+func isDecision(msg string) bool {
+	switch msg {
+	case evCookieStripped, evCookieFiltered, evCookieExpired, evRequestBlocked, evTagNeutralized,
+		evEnforcement, evEnforcementSummary:
+		return true
+	}
+	return false
+}
+
+// decision counts n decisions of kind msg (a schema 1 event name),
+// whichever schema logged them.
+func (a *Aggregator) decision(msg string, it item, wouldOnly bool, n int64, ts time.Time) {
+	cat := orUnknown(it.Category)
+	rm := a.removalsOf(cat)
+	if wouldOnly {
+		a.rep.WouldOnly += n
+		rm.WouldOnly += n
+	}
+	switch msg {
+	case evCookieStripped, evCookieFiltered, evCookieExpired:
+		c := a.cookie(it.Cookie, cat, ts)
+		switch msg {
+		case evCookieStripped:
+			rm.Stripped += n
+			c.Stripped += n
+		case evCookieFiltered:
+			rm.Filtered += n
+			c.Filtered += n
+		case evCookieExpired:
+			rm.Expired += n
+			c.Expired += n
+		}
+		if wouldOnly {
+			c.WouldOnly += n
+		}
+		return
+	case evRequestBlocked:
+		rm.Blocked += n
+	case evTagNeutralized:
+		rm.Neutralized += n
+	}
+	k := blockKey{msg, it.Rule, it.Vendor, cat}
+	b := a.blocked[k]
+	if b == nil {
+		b = &BlockedCount{Event: msg, Rule: it.Rule, Vendor: it.Vendor, Category: cat}
+		a.blocked[k] = b
+	}
+	b.Count += n
+	if wouldOnly {
+		b.WouldOnly += n
+	}
+}
+
+// unitemized counts decisions a gateway counted without naming them (a
+// response's lists are capped; summary counters overflow into "other").
+func (a *Aggregator) unitemized(n int64, wouldOnly bool) {
+	a.rep.Unitemized += n
+	if wouldOnly {
+		a.rep.WouldOnly += n
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func orUnknown(s string) string {
@@ -586,6 +750,17 @@ func (a *Aggregator) Report() *Report {
 		return x.Name < y.Name
 	})
 
+	r.UnclassifiedTrackers = nil
+	for _, t := range a.trackers {
+		s := t.TrackerStats
+		s.Tags = sortedKeys(t.tags)
+		s.Pages = sortedKeys(t.pages)
+		r.UnclassifiedTrackers = append(r.UnclassifiedTrackers, s)
+	}
+	sort.Slice(r.UnclassifiedTrackers, func(i, j int) bool {
+		return r.UnclassifiedTrackers[i].Host < r.UnclassifiedTrackers[j].Host
+	})
+
 	r.history = make(map[string][]Event, len(a.history))
 	for id, evs := range a.history {
 		evs = slices.Clone(evs)
@@ -603,6 +778,15 @@ func (a *Aggregator) Report() *Report {
 		}
 	}
 	return &r
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func cloneMap[K comparable, V any](m map[K]V) map[K]V {
@@ -647,7 +831,13 @@ type Report struct {
 	BadLines     int64       `json:"bad_lines"`
 	BadSamples   []BadLine   `json:"bad_line_samples,omitempty"`
 	// WouldOnly counts report-mode events: what enforce mode would do.
-	WouldOnly      int64            `json:"would_only_events"`
+	// Decisions count one each, whether logged one per event (schema 1)
+	// or several in one enforcement event (schema 2).
+	WouldOnly int64 `json:"would_only_events"`
+	// Unitemized counts decisions a gateway counted without naming the
+	// cookie, tag or rule: beyond the 32 entries an enforcement event
+	// lists, or beyond the keys of an enforcement_summary.
+	Unitemized     int64            `json:"unitemized_decisions,omitempty"`
 	SchemaVersions map[int]int64    `json:"schema_versions"`
 	EventCounts    map[string]int64 `json:"event_counts"`
 	// OtherMessages counts entries of the consent logger whose message
@@ -665,6 +855,9 @@ type Report struct {
 	// Inventory lists every cookie name seen in cookie events,
 	// unclassified ones first.
 	Inventory []CookieStats `json:"cookie_inventory"`
+	// UnclassifiedTrackers lists the third-party hosts of
+	// tracker_unclassified events: pages loaded them and no preset knew them.
+	UnclassifiedTrackers []TrackerStats `json:"unclassified_trackers,omitempty"`
 	// Warnings: unreadable files, newer schemas, config warnings.
 	Warnings []string `json:"warnings,omitempty"`
 
@@ -763,6 +956,31 @@ type CookieStats struct {
 	Expired   int64     `json:"expired"`
 	Reports   int64     `json:"unclassified_reports"` // cookie_unclassified events
 	WouldOnly int64     `json:"would_only"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	// Attributes of the last Set-Cookie a cookie_unclassified event
+	// described (schema 2); SeenInRequest when one said the browser sent it.
+	Attributes    *CookieAttributes `json:"attributes,omitempty"`
+	SeenInRequest bool              `json:"seen_in_request,omitempty"`
+}
+
+// CookieAttributes are a Set-Cookie's attributes, never its value.
+type CookieAttributes struct {
+	HTTPOnly  bool   `json:"http_only"`
+	Secure    bool   `json:"secure"`
+	SameSite  string `json:"same_site,omitempty"`
+	LifetimeS *int64 `json:"lifetime_s,omitempty"` // nil: session cookie
+	Session   bool   `json:"session"`
+	Domain    string `json:"domain,omitempty"`
+	Path      string `json:"path,omitempty"`
+}
+
+// TrackerStats is one third-party host no preset knew.
+type TrackerStats struct {
+	Host      string    `json:"host"`
+	Tags      []string  `json:"tags"`  // script, img, iframe... (at most 8)
+	Pages     []string  `json:"pages"` // sample of page paths (at most 5)
+	Reports   int64     `json:"reports"`
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
 }

@@ -126,6 +126,9 @@ func (r *Report) writeText(w io.Writer) error {
 	t.printf("Skipped:         %s of other loggers\n", plural(r.OtherLoggers, "line", "lines"))
 	t.printf("Bad lines:       %d\n", r.BadLines)
 	t.printf("Report mode:     %s (would_only: logged, nothing changed)\n", plural(r.WouldOnly, "event", "events"))
+	if r.Unitemized > 0 {
+		t.printf("Unitemized:      %s counted without a name (lists capped at 32 per response, or summary overflow)\n", plural(r.Unitemized, "decision", "decisions"))
+	}
 	t.printf("Withdrawals:     %d\n\n", r.Withdrawals)
 
 	rows = nil
@@ -194,6 +197,14 @@ func (r *Report) writeText(w io.Writer) error {
 			c.Stripped, c.Filtered, c.Expired, c.Reports, c.WouldOnly, c.FirstSeen.Format(tsLayout), c.LastSeen.Format(tsLayout)))
 	}
 	t.table("Cookie inventory (unclassified first)", "COOKIE\tCATEGORY\tSTRIPPED\tFILTERED\tEXPIRED\tUNCLASSIFIED\tWOULD_ONLY\tFIRST SEEN\tLAST SEEN", rows)
+
+	if len(r.UnclassifiedTrackers) > 0 {
+		rows = nil
+		for _, tr := range r.UnclassifiedTrackers {
+			rows = append(rows, fmt.Sprintf("%s\t%s\t%d\t%s", tr.Host, strings.Join(tr.Tags, ","), tr.Reports, strings.Join(tr.Pages, " ")))
+		}
+		t.table("Third-party hosts no preset knows (tracker_unclassified)", "HOST\tTAGS\tREPORTS\tPAGES", rows)
+	}
 
 	if r.BadLines > 0 {
 		t.printf("Bad lines (%d of %d shown)\n", len(r.BadSamples), r.BadLines)
@@ -319,6 +330,12 @@ func (r *Report) writeCSV(w io.Writer) error {
 		row("cookie", "", "", c.Name, c.Category, "would_only", c.WouldOnly)
 		row("cookie", "", "", c.Name, c.Category, "first_seen", c.FirstSeen)
 		row("cookie", "", "", c.Name, c.Category, "last_seen", c.LastSeen)
+	}
+	if r.Unitemized > 0 {
+		row("summary", "", "", "", "", "unitemized_decisions", r.Unitemized)
+	}
+	for _, tr := range r.UnclassifiedTrackers {
+		row("tracker_unclassified", "", "", tr.Host, "", "reports", tr.Reports)
 	}
 	for _, b := range r.BadSamples {
 		row("bad_line", "", "", fmt.Sprintf("%s:%d", b.File, b.Line), "", "reason", b.Reason)
