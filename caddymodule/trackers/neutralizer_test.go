@@ -193,7 +193,7 @@ func TestUntouched(t *testing.T) {
 		`<script type="text/plain" src="https://connect.facebook.net/en_US/fbevents.js"></script>`,
 		`<script type="application/ld+json">{"x":"https://www.googletagmanager.com/gtm.js"}</script>`,
 		`<script src="https://www.google.com/recaptcha/api.js" async defer></script>`,
-		`<iframe src="https://www.google.com/maps/embed?pb=1"></iframe>`,
+		`<iframe src="https://www.openstreetmap.org/export/embed.html?bbox=1"></iframe>`,
 		`<img src="https://www.facebook.com/images/logo.png">`,
 		`<img src="https://www.facebook.com/travel.png">`,
 		`<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">`,
@@ -369,7 +369,7 @@ func TestNoAllocsForPlainTags(t *testing.T) {
 		{"img", `<img src="https://images.example-cdn.com/brot.jpg" srcset="https://images.example-cdn.com/brot@2x.jpg 2x" alt="Brot" loading="lazy">`},
 		{"script", `<script src="https://cdn.jsdelivr.net/npm/alpinejs@3/dist/cdn.min.js" defer></script>`},
 		{"link", `<link rel="preconnect" href="https://fonts.googleapis.com">`},
-		{"iframe", `<iframe src="https://www.google.com/maps/embed?pb=!1m18&amp;x=1"></iframe>`},
+		{"iframe", `<iframe src="https://www.openstreetmap.org/export/embed.html?bbox=1&amp;x=1"></iframe>`},
 	}
 	for _, tg := range tags {
 		raw := []byte(tg[1])

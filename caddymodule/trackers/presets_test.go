@@ -1,6 +1,7 @@
 package trackers
 
 import (
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -16,7 +17,16 @@ func TestPresetSanity(t *testing.T) {
 	required := []string{"ga4", "gtm", "google-ads", "meta-pixel", "clarity", "microsoft-uet", "linkedin", "tiktok",
 		"hotjar", "hubspot", "matomo", "pinterest", "x-pixel", "snap-pixel", "reddit-pixel", "yandex-metrica",
 		"adobe-analytics", "youtube", "vimeo", "matomo-selfhosted", "sgtm", "plausible", "umami", "fathom",
-		"shopify", "vercel-insights", "generic-pixels"}
+		"shopify", "vercel-insights", "generic-pixels", "plausible-proxy", "umami-proxy", "fathom-lite",
+		// issue 11: vendors most common on real pages
+		"google-publisher-tag", "comscore", "quantcast", "nielsen", "chartbeat", "parsely", "outbrain",
+		"taboola", "criteo", "amazon-publisher-services", "xandr", "salesforce-dmp", "optimizely", "vwo",
+		"x-widgets", "addthis", "sharethis", "disqus", "fullstory", "intercom", "drift", "zendesk-chat",
+		"hubspot-chat", "segment", "mixpanel", "amplitude", "heap", "posthog", "new-relic-browser",
+		"google-maps", "spotify-embeds", "soundcloud", "instagram-embeds", "facebook-embeds", "tiktok-embeds",
+		"pinterest-widgets", "yahoo", "adform", "pubmatic", "magnite", "openx", "index-exchange",
+		"the-trade-desk", "mediamath", "teads", "smart-adserver", "sovrn", "33across", "id5", "liveramp",
+		"lotame", "permutive", "piano-analytics", "piano-composer", "cxense", "conversant", "yieldmo"}
 	for _, name := range required {
 		if _, ok := Preset(name); !ok {
 			t.Errorf("preset %s missing", name)
@@ -78,8 +88,49 @@ func TestPresetSanity(t *testing.T) {
 // neutralization for a vendor must not silently block same-origin paths.
 func TestThirdPartyPresetsHaveNoSilentBlockRules(t *testing.T) {
 	for _, v := range Presets() {
-		if len(v.BlockRules) > 0 && len(v.PixelHosts)+len(v.EmbedHosts)+len(v.InlineSignatures) > 0 {
+		if len(v.BlockRules) > 0 && len(v.allHosts())+len(v.InlineSignatures)+len(v.ScriptPaths)+len(v.PixelPaths) > 0 {
 			t.Errorf("%s mixes third-party tag data with block rules", v.Name)
+		}
+	}
+}
+
+// Presets on by default never block a path a site may use for its own
+// API: every default block rule names a vendor-specific path or request
+// shape.
+func TestDefaultPresetsBlockOnlyVendorShapes(t *testing.T) {
+	generic := []struct{ method, target string }{
+		{"POST", "/api/event"}, {"POST", "/api/send"}, {"GET", "/collect?sid=1&p=/"}, {"POST", "/collect"},
+		{"GET", "/x/beacon"}, {"POST", "/beacon"}, {"GET", "/img/pixel.gif"}, {"GET", "/api/track"},
+		{"GET", "/tr"}, {"GET", "/g/collect"}, {"GET", "/gtm.js"}, {"GET", "/events"}, {"POST", "/ingest"},
+	}
+	var rules []BlockRule
+	defaults := DefaultPresetNames()
+	for _, name := range defaults {
+		v, _ := Preset(name)
+		if v.OptIn {
+			t.Fatalf("%s is opt-in but listed as default", name)
+		}
+		rules = append(rules, v.BlockRules...)
+	}
+	b, err := NewBlocker(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range generic {
+		path, query, _ := strings.Cut(g.target, "?")
+		q, _ := url.ParseQuery(query)
+		if r, ok := b.Match(g.method, path, q); ok {
+			t.Errorf("default presets block the generic %s %s (rule %v)", g.method, g.target, r)
+		}
+	}
+	for _, name := range []string{"generic-pixels", "plausible-proxy", "umami-proxy", "fathom-lite", "piano-composer"} {
+		if indexString(defaults, name) >= 0 {
+			t.Errorf("%s must be opt-in", name)
+		}
+	}
+	for _, name := range []string{"ga4", "meta-pixel", "hotjar", "youtube", "google-publisher-tag", "criteo", "intercom", "matomo-selfhosted", "sgtm"} {
+		if indexString(defaults, name) < 0 {
+			t.Errorf("%s must be on by default", name)
 		}
 	}
 }

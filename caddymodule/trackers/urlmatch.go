@@ -71,7 +71,7 @@ func newMatcher(vendors []Vendor) *matcher {
 		v := &vendors[i]
 		addHosts(i, v.ScriptHosts, v.ScriptPaths, false)
 		addHosts(i, v.PixelHosts, v.PixelPaths, false)
-		addHosts(i, v.EmbedHosts, nil, true)
+		addHosts(i, v.EmbedHosts, v.EmbedPaths, true)
 	}
 	m.walk = map[string]uint8{}
 	for k := range m.hosts {

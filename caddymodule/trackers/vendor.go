@@ -48,9 +48,19 @@ type Vendor struct {
 	// Blocker only when the operator enables this preset.
 	BlockRules []BlockRule
 
-	// EmbedHosts serve embedded players (video iframes). They are matched
-	// like ScriptHosts without paths.
+	// EmbedHosts serve embedded content a visitor may want to see (video
+	// and audio players, maps, social posts). Neutralized iframes of these
+	// hosts can get a click-to-load placeholder (Options.EmbedPlaceholder).
+	// EmbedPaths optionally restricts them, like ScriptPaths.
 	EmbedHosts []string
+	EmbedPaths []string
+
+	// OptIn marks presets that are not enabled by default: their
+	// same-origin block rules match generic paths a site may use for its
+	// own API (/api/event, /collect, */beacon), or neutralizing them
+	// removes a function of the site (a paywall). An operator names them
+	// explicitly; every other preset is meant to be on by default.
+	OptIn bool
 }
 
 // Categories known to the default policy, from least to most restrictive.
@@ -91,6 +101,20 @@ func Preset(name string) (Vendor, bool) {
 	return Vendor{}, false
 }
 
+// DefaultPresetNames returns the names of the built-in presets that are
+// meant to be enabled when the operator does not choose (OptIn false),
+// sorted.
+func DefaultPresetNames() []string {
+	var names []string
+	for i := range presets {
+		if !presets[i].OptIn {
+			names = append(names, presets[i].Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 // PresetNames returns the names of the built-in presets, sorted.
 func PresetNames() []string {
 	names := make([]string, len(presets))
@@ -110,6 +134,7 @@ func (v Vendor) clone() Vendor {
 	c.PixelPaths = cloneStrings(v.PixelPaths)
 	c.InlineSignatures = cloneStrings(v.InlineSignatures)
 	c.EmbedHosts = cloneStrings(v.EmbedHosts)
+	c.EmbedPaths = cloneStrings(v.EmbedPaths)
 	if v.BlockRules != nil {
 		c.BlockRules = make([]BlockRule, len(v.BlockRules))
 		for i, r := range v.BlockRules {
@@ -148,7 +173,7 @@ func (v *Vendor) Validate() error {
 	for _, list := range []struct {
 		field string
 		paths []string
-	}{{"script path", v.ScriptPaths}, {"pixel path", v.PixelPaths}} {
+	}{{"script path", v.ScriptPaths}, {"pixel path", v.PixelPaths}, {"embed path", v.EmbedPaths}} {
 		for _, p := range list.paths {
 			if !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "*/") || p == "/" || p == "*/" {
 				return fmt.Errorf("vendor %q: %s %q must start with / or */ and name a path", v.Name, list.field, p)
@@ -200,7 +225,10 @@ func (v *Vendor) hostsWithoutPaths() []string {
 	if !hasHostPaths(v.PixelPaths) {
 		out = append(out, v.PixelHosts...)
 	}
-	return append(out, v.EmbedHosts...)
+	if !hasHostPaths(v.EmbedPaths) {
+		out = append(out, v.EmbedHosts...)
+	}
+	return out
 }
 
 func hasHostPaths(paths []string) bool {
