@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -350,4 +351,23 @@ func BenchmarkObserveKnown(b *testing.B) {
 			i++
 		}
 	})
+}
+
+func TestPersistStopsWithContext(t *testing.T) {
+	s := New(Options{})
+	fill(s)
+	st := &memStorage{m: map[string][]byte{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Persist(ctx, st, "k", time.Millisecond, nil); close(done) }()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Persist did not return after cancel")
+	}
+	if st.stores != 0 {
+		t.Fatalf("Persist saved %d times within 20 ms: the interval must be at least a minute", st.stores)
+	}
 }
