@@ -62,14 +62,17 @@ func (g *globRest) match(s string) bool {
 	case restContains:
 		return strings.Contains(s, g.lit)
 	}
-	return globMatch(g.pat, s)
+	return GlobMatch(g.pat, s)
 }
 
-// globMatch reports whether s matches pat, where '*' matches any run of
-// bytes and '?' exactly one byte. It runs in O(len(pat)*len(s)) at worst,
+// GlobMatch reports whether s matches pat, where '*' matches any run of
+// bytes (including none, and including '/') and '?' exactly one byte;
+// every other byte matches itself, case-sensitively. It is the one glob
+// matcher of the gateway: cookie patterns and same-origin collector paths
+// (package trackers) both use it. It runs in O(len(pat)*len(s)) at worst,
 // without recursion or allocation: on a mismatch it resumes after the most
 // recent '*', letting that star absorb one more byte.
-func globMatch(pat, s string) bool {
+func GlobMatch(pat, s string) bool {
 	px, sx := 0, 0
 	starPx, starSx := -1, 0
 	for px < len(pat) || sx < len(s) {

@@ -25,6 +25,27 @@ import (
 // cookies Functional. Use OpenCookieDatabaseCategory to map them onto the
 // default categories, and let the operator's own lists take precedence.
 func LoadOpenCookieDatabase(r io.Reader) (map[string]string, error) {
+	rows, err := readOCDRows(r)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, row := range rows {
+		if row.name == "" || row.ocdCat == "" {
+			continue
+		}
+		src := ocdPattern(row.name, row.wildcard)
+		if old, ok := out[src]; !ok || ocdRank(row.ocdCat) > ocdRank(old) {
+			out[src] = row.ocdCat
+		}
+	}
+	return out, nil
+}
+
+// readOCDRows reads the rows of an Open Cookie Database CSV export, keeping
+// only facts (not the description sentences). Names and categories are
+// trimmed; rows without a name or category are skipped.
+func readOCDRows(r io.Reader) ([]dbRow, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
@@ -41,7 +62,13 @@ func LoadOpenCookieDatabase(r io.Reader) (map[string]string, error) {
 	if !okN || !okC || !okW {
 		return nil, errors.New(`open cookie database: header lacks "Cookie / Data Key name", "Category" or "Wildcard match"; is this open-cookie-database.csv?`)
 	}
-	out := map[string]string{}
+	field := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.Join(strings.Fields(rec[i]), " ")
+		}
+		return ""
+	}
+	var rows []dbRow
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -58,12 +85,13 @@ func LoadOpenCookieDatabase(r io.Reader) (map[string]string, error) {
 		if name == "" || cat == "" {
 			continue
 		}
-		src := ocdPattern(name, strings.TrimSpace(rec[wildCol]) == "1")
-		if old, ok := out[src]; !ok || ocdRank(cat) > ocdRank(old) {
-			out[src] = cat
+		vendor := field(rec, "Platform")
+		if vendor == "" {
+			vendor = field(rec, "Data Controller")
 		}
+		rows = append(rows, dbRow{name: name, wildcard: strings.TrimSpace(rec[wildCol]) == "1", ocdCat: cat, vendor: vendor, retention: field(rec, "Retention period")})
 	}
-	return out, nil
+	return rows, nil
 }
 
 func ocdPattern(name string, wildcard bool) string {
@@ -96,18 +124,8 @@ func ocdRank(cat string) int {
 // default category name, erring on the side of asking for consent:
 // Necessary and Security → "necessary"; Functional and Personalization →
 // "functional" (the database's Functional also holds mislabelled trackers,
-// so it is not exempted); Analytics → "analytics"; Marketing →
-// "advertising". Anything else returns "".
+// so it is not exempted); Analytics → "analytics"; Marketing and any other
+// label → "advertising".
 func OpenCookieDatabaseCategory(ocd string) string {
-	switch ocd {
-	case "Necessary", "Security":
-		return "necessary"
-	case "Functional", "Personalization":
-		return "functional"
-	case "Analytics":
-		return "analytics"
-	case "Marketing":
-		return "advertising"
-	}
-	return ""
+	return dbCategoryNames[dbCategoryOf(ocd)]
 }

@@ -43,66 +43,148 @@ func TestLoadOpenCookieDatabaseSmall(t *testing.T) {
 	}
 }
 
-func TestLoadOpenCookieDatabaseReal(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "shared", "data", "open-cookie-database", "open-cookie-database.csv")
-	if p := os.Getenv("OPEN_COOKIE_DATABASE_CSV"); p != "" {
-		path = p
-	}
-	f, err := os.Open(path)
+func TestLoadCookieDatabaseFixture(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "ocd_small.csv"))
 	if err != nil {
-		t.Skipf("Open Cookie Database not available: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
-	m, err := LoadOpenCookieDatabase(f)
+	d, err := LoadCookieDatabase(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m) < 2000 {
-		t.Errorf("only %d patterns", len(m))
+	// "" and "*" wildcards (match-everything) are dropped; token is merged.
+	if d.Len() != 6 {
+		t.Errorf("Len = %d, want 6: %+v", d.Len(), d.Entries())
 	}
-	// Every pattern compiles, and all fit in one category.
-	var cats []Category
-	byCat := map[string][]string{}
-	for src, c := range m {
-		name := OpenCookieDatabaseCategory(c)
-		if name == "" {
-			t.Fatalf("unmapped category %q", c)
+	tests := []struct {
+		name string
+		want Facts
+		ok   bool
+	}{
+		{"_ga", Facts{Pattern: "_ga", Vendor: "Google Analytics", Category: "analytics", DatabaseCategory: "Analytics", Retention: "2 years"}, true},
+		{"_gac_UA-1", Facts{Pattern: "_gac_*", Wildcard: true, Vendor: "Google Ads", Category: "advertising", DatabaseCategory: "Marketing", Retention: "90 days"}, true},
+		{"token", Facts{Pattern: "token", Vendor: "Adform", Category: "advertising", DatabaseCategory: "Marketing", Retention: "1 year"}, true},
+		{"waf_1", Facts{Pattern: "waf_*", Wildcard: true, Vendor: "WAF", Category: "necessary", DatabaseCategory: "Security", Retention: "session"}, true},
+		{"oddity", Facts{Pattern: "oddity", Vendor: "Odd", Category: "advertising", DatabaseCategory: "Strange"}, true}, // unknown label → advertising
+		{"pers", Facts{Pattern: "pers", Vendor: "Controller Co", Category: "functional", DatabaseCategory: "Personalization", Retention: "1 day"}, true},
+		{"_gac", Facts{}, false},
+		{"anything", Facts{}, false},
+		{"", Facts{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := d.Lookup(tt.name)
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("Lookup(%q) = %+v, %v; want %+v, %v", tt.name, got, ok, tt.want, tt.ok)
 		}
-		byCat[name] = append(byCat[name], src)
+		if c := d.Category(tt.name); c != tt.want.Category {
+			t.Errorf("Category(%q) = %q, want %q", tt.name, c, tt.want.Category)
+		}
 	}
-	for _, c := range DefaultCategories() {
-		cats = append(cats, Category{Name: c.Name, Required: c.Required, Cookies: byCat[c.Name]})
-	}
-	p, _, err := Compile(Config{Categories: cats})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, want := range map[string]string{"_ga": "analytics", "_gac_123": "advertising", "_fbp": "advertising"} {
-		_, prim, ok := p.Classify(name)
-		if !ok || p.Categories()[prim].Name != want {
-			t.Errorf("OCD %q: known=%v primary=%d, want %s", name, ok, prim, want)
+	for _, e := range d.Entries() {
+		if strings.Contains(e.Vendor+e.Retention, "sentence") {
+			t.Errorf("description kept: %+v", e)
 		}
 	}
 }
 
-// BenchmarkClassifyOCD classifies the benchmark names against the whole
-// Open Cookie Database (about 2,200 patterns) on top of the defaults.
-func BenchmarkClassifyOCD(b *testing.B) {
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "open-cookie-database", "open-cookie-database.csv"))
+func TestBuiltinCookieDatabase(t *testing.T) {
+	d, err := BuiltinCookieDatabase()
 	if err != nil {
-		b.Skipf("Open Cookie Database not available: %v", err)
+		t.Fatal(err)
 	}
-	defer f.Close()
-	m, err := LoadOpenCookieDatabase(f)
+	if d2, _ := BuiltinCookieDatabase(); d2 != d {
+		t.Error("BuiltinCookieDatabase parsed twice")
+	}
+	if d.Len() < 2000 {
+		t.Errorf("only %d entries", d.Len())
+	}
+	if !strings.Contains(builtinDBData, "Apache License") || !strings.Contains(builtinDBData, "Open-Cookie-Database") {
+		t.Error("embedded data lacks its source and license header")
+	}
+	for name, want := range map[string]string{
+		"_ga": "analytics", "_gac_123": "advertising", "_fbp": "advertising",
+		"ci_session": "functional", "form_key": "necessary", "__Host-next-auth.csrf-token": "functional",
+		"CRAFT_CSRF_TOKEN": "necessary", "no_such_cookie_anywhere": "",
+	} {
+		if got := d.Category(name); got != want {
+			t.Errorf("builtin database: %q = %q, want %q", name, got, want)
+		}
+	}
+	f, ok := CookieFacts("_ga")
+	if !ok || f.Vendor != "Google Analytics" || f.Retention == "" || f.Category != "analytics" {
+		t.Errorf("CookieFacts(_ga) = %+v, %v", f, ok)
+	}
+	if _, ok := CookieFacts("no_such_cookie_anywhere"); ok {
+		t.Error("CookieFacts found an unknown name")
+	}
+	// Every entry is a fact: no entry matches everything, none is empty.
+	for _, e := range d.Entries() {
+		if e.Pattern == "" || e.Pattern == "*" || e.Category == "" {
+			t.Errorf("bad entry %+v", e)
+		}
+	}
+}
+
+// TestDatabaseTier checks that the database is consulted only for names no
+// operator or built-in pattern names, and maps onto the configured
+// categories.
+func TestDatabaseTier(t *testing.T) {
+	d, err := BuiltinCookieDatabase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := DefaultCategories()
+	cats[0].Operator = []string{"ci_session"}
+	p, _, err := Compile(Config{Categories: cats, Database: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, cat string
+		src       Source
+	}{
+		{"ci_session", "necessary", SourceOperator},   // database says functional; the operator wins
+		{"sessionid", "necessary", SourceBuiltin},     // database says Marketing (Instagram); built-in wins
+		{"auth_token", "necessary", SourceBuiltin},    // database says Marketing (X); built-in wins
+		{"_twitter_sess", "advertising", SourceDatabase},
+		{"VfSess", "functional", SourceDatabase},
+		{"no_such_cookie_anywhere", "", SourceNone},
+	}
+	for _, tt := range tests {
+		m, prim, src := p.ClassifySource(tt.name)
+		got := ""
+		if m != 0 {
+			got = p.Categories()[prim].Name
+		}
+		if got != tt.cat || src != tt.src {
+			t.Errorf("ClassifySource(%q) = %q from %v, want %q from %v", tt.name, got, src, tt.cat, tt.src)
+		}
+		dec := p.Decide(tt.name, 0)
+		if dec.Source != tt.src || dec.Known != (tt.src != SourceNone) {
+			t.Errorf("Decide(%q) = %+v", tt.name, dec)
+		}
+	}
+	// A policy without the database's category names: everything maps to
+	// advertising when declared, else the database is ignored.
+	p2, _, _ := Compile(Config{Categories: []Category{{Name: "essential", Required: true, Cookies: []string{"x"}}, {Name: "advertising"}}, Database: d})
+	if dec := p2.Decide("_ga", 0); dec.Category != "advertising" || dec.Allowed {
+		t.Errorf("unmapped database category: %+v", dec)
+	}
+	p3, _, _ := Compile(Config{Categories: []Category{{Name: "essential", Required: true, Cookies: []string{"x"}}}, Database: d})
+	if dec := p3.Decide("_ga", 0); dec.Known {
+		t.Errorf("database category without a target: %+v", dec)
+	}
+}
+
+// BenchmarkClassifyOCD classifies the benchmark names with the defaults and
+// the embedded Open Cookie Database (about 2,200 entries) as fallback.
+func BenchmarkClassifyOCD(b *testing.B) {
+	d, err := BuiltinCookieDatabase()
 	if err != nil {
 		b.Fatal(err)
 	}
-	cats := DefaultCategories()
-	for src, c := range m {
-		i := map[string]int{"necessary": 0, "functional": 1, "analytics": 2, "advertising": 3}[OpenCookieDatabaseCategory(c)]
-		cats[i].Cookies = append(cats[i].Cookies, src)
-	}
-	p, _, err := Compile(Config{Categories: cats})
+	p, _, err := Compile(Config{Categories: DefaultCategories(), Database: d})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,23 @@
 // consent. Decide is stricter still: it lets a cookie pass only when every
 // category it matches is granted or required.
 //
+// # Sources: the operator's patterns win
+//
+// A category's patterns come from three sources, consulted in order, and the
+// first source with a matching pattern decides alone:
+//
+//  1. Category.Operator: patterns the operator wrote in the configuration;
+//  2. Category.Cookies: the built-in lists (DefaultCategories) and vendor
+//     presets;
+//  3. Config.Database: a cookie database such as the embedded Open Cookie
+//     Database (BuiltinCookieDatabase), for names no pattern names.
+//
+// "Most restrictive wins" applies only among patterns of the same source. So
+// an operator who lists "lang" under necessary makes it necessary although
+// the built-in lists call it functional, and a built-in tracker prefix such
+// as "_fbp*" (advertising) beats a built-in framework shape such as
+// "*_session" (necessary) for "_fbp_session".
+//
 // # Speed
 //
 // Classify does not allocate for exact and glob patterns and costs roughly
@@ -46,8 +63,14 @@ type Category struct {
 	Description string
 	// Required marks "necessary" categories: always on, cannot be refused.
 	Required bool
-	// Cookies are pattern sources (see ParsePattern).
+	// Cookies are the built-in and preset pattern sources (see
+	// ParsePattern). Among them the most restrictive category wins.
 	Cookies []string
+	// Operator are the pattern sources the operator wrote for this category.
+	// They beat Cookies and the database: a name any Operator pattern
+	// matches is classified by the Operator patterns alone (the most
+	// restrictive among them).
+	Operator []string
 	// Domain, when set, is the Domain attribute used when expiring this
 	// category's cookies, e.g. ".example.com" (a host-only expiry is always
 	// sent as well).
@@ -82,6 +105,12 @@ type Config struct {
 	// ConsentCookieNames always pass, whatever they match: the cookie that
 	// records the visitor's choice is exempt from consent.
 	ConsentCookieNames []string
+	// Database, when not nil, classifies names no Operator or Cookies
+	// pattern matches (see BuiltinCookieDatabase and LoadCookieDatabase).
+	// Its categories are mapped by name onto the configured ones; a database
+	// category the configuration lacks maps to "advertising" when declared
+	// and is ignored otherwise.
+	Database *Database
 }
 
 // Warning is a configuration problem that does not stop Compile.
@@ -106,9 +135,42 @@ type Policy struct {
 	unknown     unknownKind
 	unknownCat  int
 	consent     []string
-	nodes       []node // nodes[0] is the root of the prefix trie
+	op          trie // Category.Operator patterns
+	builtin     trie // Category.Cookies patterns
+	db          *Database
+	dbMap       [numDBCats]int8 // database category -> policy index, -1 = ignored
 	nPatterns   int
 }
+
+// Source says which kind of pattern classified a cookie.
+type Source uint8
+
+// Pattern sources, in the order they are consulted.
+const (
+	SourceNone     Source = iota // no pattern matched
+	SourceOperator               // Category.Operator
+	SourceBuiltin                // Category.Cookies (built-in lists and presets)
+	SourceDatabase               // Config.Database
+	SourceConsent                // the consent cookie itself
+)
+
+// String returns "", "operator", "builtin", "database" or "consent".
+func (s Source) String() string {
+	switch s {
+	case SourceOperator:
+		return "operator"
+	case SourceBuiltin:
+		return "builtin"
+	case SourceDatabase:
+		return "database"
+	case SourceConsent:
+		return "consent"
+	}
+	return ""
+}
+
+// trie is a frozen prefix trie of patterns; nodes[0] is the root.
+type trie struct{ nodes []node }
 
 type unknownKind uint8
 
@@ -171,6 +233,7 @@ func Compile(cfg Config) (*Policy, []Warning, error) {
 		}
 		p.index[c.Name] = i
 		c.Cookies = append([]string(nil), c.Cookies...)
+		c.Operator = append([]string(nil), c.Operator...)
 		if c.Label == "" {
 			c.Label = c.Name
 		}
@@ -189,31 +252,47 @@ func Compile(cfg Config) (*Policy, []Warning, error) {
 		}
 	}
 
-	b := newTrieBuilder()
+	opB, biB := newTrieBuilder(), newTrieBuilder()
 	for i, c := range p.cats {
 		bit := Set(1) << uint(i)
-		if len(c.Cookies) == 0 {
+		if len(c.Cookies) == 0 && len(c.Operator) == 0 {
 			warn("category %q has no cookie patterns; no cookie will be classified into it", c.Name)
 		}
-		seen := make(map[string]bool, len(c.Cookies))
-		for _, src := range c.Cookies {
-			pat, err := ParsePattern(src)
-			if err != nil {
-				return nil, nil, fmt.Errorf("category %q: %w", c.Name, err)
+		for _, tier := range []struct {
+			list []string
+			b    *trieBuilder
+		}{{c.Operator, opB}, {c.Cookies, biB}} {
+			seen := make(map[string]bool, len(tier.list))
+			for _, src := range tier.list {
+				pat, err := ParsePattern(src)
+				if err != nil {
+					return nil, nil, fmt.Errorf("category %q: %w", c.Name, err)
+				}
+				if seen[src] {
+					warn("category %q lists cookie pattern %q twice", c.Name, src)
+					continue
+				}
+				seen[src] = true
+				if pat.Kind == Glob && strings.Trim(src, "*") == "" {
+					warn("cookie pattern %q in category %q matches every cookie", src, c.Name)
+				}
+				tier.b.add(pat, bit)
+				p.nPatterns++
 			}
-			if seen[src] {
-				warn("category %q lists cookie pattern %q twice", c.Name, src)
-				continue
-			}
-			seen[src] = true
-			if pat.Kind == Glob && strings.Trim(src, "*") == "" {
-				warn("cookie pattern %q in category %q matches every cookie", src, c.Name)
-			}
-			b.add(pat, bit)
-			p.nPatterns++
 		}
 	}
-	p.nodes = b.finish()
+	p.op.nodes, p.builtin.nodes = opB.finish(), biB.finish()
+	if cfg.Database != nil {
+		p.db = cfg.Database
+		for k, name := range dbCategoryNames {
+			p.dbMap[k] = -1
+			if i, ok := p.index[name]; ok {
+				p.dbMap[k] = int8(i)
+			} else if i, ok := p.index["advertising"]; ok {
+				p.dbMap[k] = int8(i)
+			}
+		}
+	}
 
 	switch cfg.Unknown {
 	case "", UnknownStrip:
@@ -248,21 +327,31 @@ func Compile(cfg Config) (*Policy, []Warning, error) {
 // overlapWarnings reports exact names that also match patterns of other
 // categories, once per name, in declaration order.
 func (p *Policy) overlapWarnings(warn func(string, ...any)) {
-	done := make(map[string]bool)
-	for i, c := range p.cats {
-		for _, src := range c.Cookies {
-			if done[src] {
-				continue
+	for _, t := range []struct {
+		tr   *trie
+		list func(Category) []string
+	}{{&p.op, func(c Category) []string { return c.Operator }}, {&p.builtin, func(c Category) []string { return c.Cookies }}} {
+		done := make(map[string]bool)
+		for i, c := range p.cats {
+			for _, src := range t.list(c) {
+				if done[src] {
+					continue
+				}
+				if pat, _ := ParsePattern(src); pat.Kind != Exact {
+					continue
+				}
+				done[src] = true
+				m := t.tr.match(src)
+				if m&^(Set(1)<<uint(i)) == 0 {
+					continue
+				}
+				if !c.Required && m&^(Set(1)<<uint(i))&^p.required == 0 {
+					// An optional name inside a required glob ("ai_session"
+					// in "*_session"): the name wins, as intended.
+					continue
+				}
+				warn("cookie %q matches categories %s; the most restrictive, %s, applies", src, joinAnd(p.Names(m)), p.cats[p.primary(m)].Name)
 			}
-			if pat, _ := ParsePattern(src); pat.Kind != Exact {
-				continue
-			}
-			done[src] = true
-			m, primary, _ := p.Classify(src)
-			if m&^(Set(1)<<uint(i)) == 0 {
-				continue
-			}
-			warn("cookie %q matches categories %s; the most restrictive, %s, applies", src, joinAnd(p.Names(m)), p.cats[primary].Name)
 		}
 	}
 }
@@ -371,14 +460,47 @@ func (p *Policy) Names(s Set) []string {
 func (p *Policy) allNames() []string { return p.Names(p.all) }
 
 // Classify returns the categories whose patterns match name and the index of
-// the most restrictive of them (see the package documentation). When nothing
-// matches, known is false and primary is -1; Decide then applies the
-// unknown-cookie mode. Classify does not allocate unless a regular
-// expression is tried.
+// the most restrictive of them, considering only the first source that has
+// a match (see the package documentation). When nothing matches, known is
+// false and primary is -1; Decide then applies the unknown-cookie mode.
+// Classify does not allocate unless a regular expression is tried.
 func (p *Policy) Classify(name string) (matched Set, primary int, known bool) {
-	nodes := p.nodes
+	matched, primary, src := p.ClassifySource(name)
+	return matched, primary, src != SourceNone
+}
+
+// ClassifySource is Classify that also says which source decided:
+// SourceOperator, SourceBuiltin, SourceDatabase, or SourceNone when nothing
+// matched. It never returns SourceConsent (see Decide).
+func (p *Policy) ClassifySource(name string) (matched Set, primary int, src Source) {
+	if m := p.op.match(name); m != 0 {
+		return m, p.primary(m), SourceOperator
+	}
+	if m := p.builtin.match(name); m != 0 {
+		return m, p.primary(m), SourceBuiltin
+	}
+	if p.db != nil {
+		dm := p.db.trie.match(name)
+		var m Set
+		for dm != 0 {
+			k := bits.TrailingZeros64(uint64(dm))
+			dm &^= 1 << uint(k)
+			if i := p.dbMap[k]; i >= 0 {
+				m |= 1 << uint(i)
+			}
+		}
+		if m != 0 {
+			return m, p.primary(m), SourceDatabase
+		}
+	}
+	return 0, -1, SourceNone
+}
+
+// match returns the union of the sets of every pattern in t matching name.
+func (t *trie) match(name string) (matched Set) {
+	nodes := t.nodes
 	if len(nodes) == 0 {
-		return 0, -1, false
+		return 0
 	}
 	n := &nodes[0]
 	for i := 0; ; i++ {
@@ -411,10 +533,7 @@ func (p *Policy) Classify(name string) (matched Set, primary int, known bool) {
 		}
 		n = &nodes[next]
 	}
-	if matched == 0 {
-		return 0, -1, false
-	}
-	return matched, p.primary(matched), true
+	return matched
 }
 
 // primary picks the most restrictive category of a non-empty set.
@@ -435,26 +554,31 @@ type Decision struct {
 	Category string
 	// Known is true when a pattern matched, and for consent cookies.
 	Known bool
+	// Source says which source classified the cookie (SourceNone when
+	// unknown, SourceConsent for the consent cookie).
+	Source Source
 }
 
 // Decide says whether cookie name may pass for a visitor who granted the
 // categories in granted (required categories are added automatically):
 //
 //   - consent cookie names always pass;
-//   - a known cookie passes when every category it matches is granted or
-//     required, so overlaps resolve to the most restrictive category;
+//   - a known cookie passes when every category it matches in the deciding
+//     source (operator, then built-in, then database) is granted or
+//     required, so overlaps within a source resolve to the most restrictive
+//     category;
 //   - an unknown cookie never passes under "strip", always under "allow",
 //     and like a cookie of the unknown-mode category otherwise.
 func (p *Policy) Decide(name string, granted Set) Decision {
 	for _, c := range p.consent {
 		if name == c {
-			return Decision{Allowed: true, Known: true}
+			return Decision{Allowed: true, Known: true, Source: SourceConsent}
 		}
 	}
 	ok := granted | p.required
-	m, primary, known := p.Classify(name)
-	if known {
-		return Decision{Allowed: m&^ok == 0, Category: p.cats[primary].Name, Known: true}
+	m, primary, src := p.ClassifySource(name)
+	if src != SourceNone {
+		return Decision{Allowed: m&^ok == 0, Category: p.cats[primary].Name, Known: true, Source: src}
 	}
 	switch p.unknown {
 	case unknownAllow:

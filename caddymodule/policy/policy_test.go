@@ -139,6 +139,7 @@ func TestDecide(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := p.Decide(c.name, g)
+			d.Source = SourceNone // checked in TestSources
 			want := Decision{Allowed: c.allowed, Category: c.category, Known: c.known}
 			if d != want {
 				t.Errorf("unknown=%q Decide(%q, %v) = %+v, want %+v", tt.unknown, c.name, c.granted, d, want)
@@ -334,5 +335,95 @@ func TestEmptyPolicy(t *testing.T) {
 	}
 	if d := p.Decide("x", 0); d.Allowed {
 		t.Error("empty policy allowed unknown cookie")
+	}
+}
+
+// TestSources checks the order of sources: operator patterns beat built-in
+// ones, which beat the database; "most restrictive wins" only applies
+// within one source.
+func TestSources(t *testing.T) {
+	cats := DefaultCategories()
+	cats[0].Operator = []string{"lang", "myapp_*"}        // necessary
+	cats[2].Operator = []string{"myapp_stats", "pref_ui"} // analytics
+	cats[1].Operator = []string{"pref_*"}                 // functional
+	p, w := mustCompile(t, Config{Categories: cats, ConsentCookieNames: []string{"consent"}})
+	// "myapp_stats" inside necessary "myapp_*" is the intended override;
+	// "pref_ui" in two optional categories is worth a warning.
+	if len(w) != 1 || !strings.Contains(w[0].Message, `"pref_ui" matches categories functional and analytics`) {
+		t.Errorf("warnings %v", w)
+	}
+	tests := []struct {
+		name, cat string
+		src       Source
+	}{
+		{"lang", "necessary", SourceOperator},        // built-in says functional
+		{"myapp_sess", "necessary", SourceOperator},  // built-in knows nothing
+		{"myapp_stats", "analytics", SourceOperator}, // two operator patterns: most restrictive
+		{"pref_ui", "analytics", SourceOperator},     // likewise
+		{"pref_x", "functional", SourceOperator},     //
+		{"locale", "functional", SourceBuiltin},      // untouched built-in
+		{"_ga", "analytics", SourceBuiltin},          //
+		{"PHPSESSID", "necessary", SourceBuiltin},    //
+		{"totally_unknown", "", SourceNone},          //
+	}
+	for _, tt := range tests {
+		m, prim, src := p.ClassifySource(tt.name)
+		got := ""
+		if m != 0 {
+			got = p.Categories()[prim].Name
+		}
+		if got != tt.cat || src != tt.src {
+			t.Errorf("ClassifySource(%q) = %q from %q, want %q from %q", tt.name, got, src, tt.cat, tt.src)
+		}
+		d := p.Decide(tt.name, 0)
+		if d.Source != tt.src || d.Category != tt.cat || d.Allowed != (tt.cat == "necessary") {
+			t.Errorf("Decide(%q, none) = %+v", tt.name, d)
+		}
+	}
+	if d := p.Decide("consent", 0); d.Source != SourceConsent || !d.Allowed {
+		t.Errorf("consent cookie: %+v", d)
+	}
+	// The operator's category copy is independent of the input.
+	cats[0].Operator[0] = "mutated"
+	if p.Categories()[0].Operator[0] != "lang" {
+		t.Error("Compile shares Operator slices")
+	}
+	// Operator patterns are validated like built-in ones, and an operator
+	// overlap is reported among operator patterns only.
+	if _, _, err := Compile(Config{Categories: []Category{{Name: "necessary", Required: true, Operator: []string{"bad name"}}}}); err == nil || !strings.Contains(err.Error(), `"bad name"`) {
+		t.Errorf("bad operator pattern: %v", err)
+	}
+	_, w2, _ := Compile(Config{Categories: []Category{
+		{Name: "necessary", Required: true, Operator: []string{"x"}, Cookies: []string{"y"}},
+		{Name: "analytics", Operator: []string{"x"}, Cookies: []string{"z"}},
+	}})
+	if len(w2) != 1 || !strings.Contains(w2[0].Message, `cookie "x" matches categories necessary and analytics`) {
+		t.Errorf("warnings %v", w2)
+	}
+	// A category with only operator patterns is not "empty".
+	_, w3, _ := Compile(Config{Categories: []Category{{Name: "necessary", Required: true, Operator: []string{"x"}}}})
+	if len(w3) != 0 {
+		t.Errorf("warnings %v", w3)
+	}
+}
+
+func TestClassifyAllocsAllSources(t *testing.T) {
+	d, err := BuiltinCookieDatabase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := DefaultCategories()
+	cats[0].Operator = []string{"lang", "myapp_*"}
+	p, _ := mustCompile(t, Config{Categories: cats, Database: d})
+	names := append([]string{"lang", "myapp_x", "ci_session", "_twitter_sess"}, benchNames...)
+	allocs := testing.AllocsPerRun(1000, func() {
+		for _, n := range names {
+			if p.Decide(n, 0).Allowed {
+				sink++
+			}
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Decide with all sources allocated %.1f times; want 0", allocs)
 	}
 }
