@@ -144,9 +144,9 @@ func TestDatabaseTier(t *testing.T) {
 		name, cat string
 		src       Source
 	}{
-		{"ci_session", "necessary", SourceOperator},   // database says functional; the operator wins
-		{"sessionid", "necessary", SourceBuiltin},     // database says Marketing (Instagram); built-in wins
-		{"auth_token", "necessary", SourceBuiltin},    // database says Marketing (X); built-in wins
+		{"ci_session", "necessary", SourceOperator}, // database says functional; the operator wins
+		{"sessionid", "necessary", SourceBuiltin},   // database says Marketing (Instagram); built-in wins
+		{"auth_token", "necessary", SourceBuiltin},  // database says Marketing (X); built-in wins
 		{"_twitter_sess", "advertising", SourceDatabase},
 		{"VfSess", "functional", SourceDatabase},
 		{"no_such_cookie_anywhere", "", SourceNone},
