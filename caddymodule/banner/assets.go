@@ -83,6 +83,9 @@ func (r *Renderer) contentHash(cfg Config, custom, css []byte) string {
 	field("default_lang", []byte(r.defLang))
 	field("settings_control", []byte(fmt.Sprint(r.settingsControl)))
 	field("consent_mode", []byte(r.consentMode))
+	if r.position != "bottom" {
+		field("position", []byte(r.position)) // absent for the default: hashes of existing configs stay
+	}
 	for _, l := range r.langs {
 		t := r.texts[l]
 		t.each(func(key, val string) { field("text."+l+"."+key, []byte(val)) })

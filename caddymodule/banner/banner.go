@@ -82,6 +82,7 @@ type Config struct {
 	TemplateFile    string                       // operator template replacing the built-in "banner" template
 	StylesheetFile  string                       // operator CSS replacing the built-in stylesheet
 	SettingsControl bool                         // render the settings control (also hidden inside the banner, shown after a choice)
+	Position        string                       // "bottom" (default: a bar along the bottom), "box" (a box in the bottom corner) or "center" (centered card)
 
 	// ConsentMode maps Google Consent Mode signals to the categories that
 	// must all be granted for the signal to be "granted", e.g.
@@ -113,7 +114,8 @@ type TemplateData struct {
 	StyleURL        string
 	ConsentMode     string // JSON for data-consent-mode; "" when not configured
 	SettingsControl bool
-	InBanner        bool // the control is rendered inside the banner (hidden until a choice is made)
+	Position        string // bottom, box or center
+	InBanner        bool   // the control is rendered inside the banner (hidden until a choice is made)
 	Categories      []TemplateCategory
 	Return          string
 	PolicyVersion   string
@@ -138,6 +140,7 @@ type Renderer struct {
 	consentMode     string
 	defLang         string
 	settingsControl bool
+	position        string
 	langs           []string          // sorted; index = bit in Negotiate's masks
 	texts           map[string]*Texts // by lang
 
@@ -177,6 +180,15 @@ func New(cfg Config) (*Renderer, error) {
 		return nil, err
 	}
 	r.noticeURL = cfg.NoticeURL
+
+	switch cfg.Position {
+	case "", "bottom":
+		r.position = "bottom"
+	case "box", "center":
+		r.position = cfg.Position
+	default:
+		return nil, fmt.Errorf("banner: position %q: use bottom, box or center", cfg.Position)
+	}
 
 	if len(cfg.ConsentMode) > 0 {
 		for sig, cats := range cfg.ConsentMode {
@@ -467,6 +479,7 @@ func (r *Renderer) data(lang string, v *View, inBanner bool) *TemplateData {
 		StyleURL:        r.styleURL,
 		ConsentMode:     r.consentMode,
 		SettingsControl: r.settingsControl,
+		Position:        r.position,
 		InBanner:        inBanner,
 		Categories:      cats,
 		Return:          v.Return,
