@@ -80,9 +80,9 @@ func scanAttrs(raw []byte, spans []attrSpan) (int, []attrSpan) {
 	return nameEnd, spans
 }
 
-// equalFoldASCII compares an attribute name in raw bytes with a lower-case
+// equalFoldBytes compares an attribute name in raw bytes with a lower-case
 // name.
-func equalFoldASCII(b []byte, lower string) bool {
+func equalFoldBytes(b []byte, lower string) bool {
 	if len(b) != len(lower) {
 		return false
 	}
@@ -102,7 +102,7 @@ func equalFoldASCII(b []byte, lower string) bool {
 // lower-case name.
 func rawAttr(raw []byte, spans []attrSpan, name string) (val []byte, ok bool) {
 	for _, a := range spans {
-		if equalFoldASCII(raw[a.nameStart:a.nameEnd], name) {
+		if equalFoldBytes(raw[a.nameStart:a.nameEnd], name) {
 			if a.valStart < 0 {
 				return nil, true
 			}
@@ -156,7 +156,7 @@ func parseTag(raw []byte, spans []attrSpan) (parsedTag, bool) {
 		if dup {
 			continue
 		}
-		if k >= len(t.attrs) || !equalFoldASCII(name, t.attrs[k].Key) {
+		if k >= len(t.attrs) || !equalFoldBytes(name, t.attrs[k].Key) {
 			t.aligned = false
 			break
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/consentgate/caddy-consent/caddymodule/htmlrewrite"
 )
@@ -22,7 +23,46 @@ type Options struct {
 	// link to the video, marked data-consent-placeholder; the banner must
 	// remove srcdoc when it restores src (srcdoc wins over src).
 	EmbedPlaceholder bool
+	// PlaceholderText, when set, returns the placeholder's words in the
+	// visitor's language (PageInfo.Lang, "" when unknown). It is called
+	// once per response that gets a placeholder; nil, or an empty field,
+	// keeps the English default for that field.
+	PlaceholderText func(lang string) PlaceholderText
 }
+
+// PlaceholderText are the words of an embed placeholder. In Notice and
+// Open, "{vendor}" is replaced by the vendor's title and "{category}" by
+// the category's label (Categories[category], or the category name).
+type PlaceholderText struct {
+	// Notice is a sentence above the link, e.g. "{vendor} is shown once
+	// you allow {category} cookies." Empty: no sentence.
+	Notice string
+	// Open is the link to the content on the vendor's site. Default:
+	// "{vendor} ({category})".
+	Open string
+	// Categories maps category names to their label in this language.
+	Categories map[string]string
+}
+
+// PageInfo are per-response facts a PageRewriter may use (SetPage).
+type PageInfo struct {
+	// Host is the page's host name (lower-case, without port). Hosts of
+	// the same registrable domain (public suffix list) are first party.
+	Host string
+	// Lang is the visitor's language tag, passed to
+	// Options.PlaceholderText.
+	Lang string
+	// Unknown, when set, is called for an external script, img, iframe,
+	// frame, embed, object or fetching link whose host is neither first
+	// party nor known to any vendor of the Neutralizer, at most once per
+	// host and response (and for at most maxUnknownPerPage hosts), with
+	// the host (lower-case) and the tag name. It is called even when the
+	// visitor allowed every category; leave it nil to skip that work.
+	Unknown func(host, tag string)
+}
+
+// maxUnknownPerPage bounds the unknown hosts reported for one response.
+const maxUnknownPerPage = 64
 
 // Neutralizer rewrites the tags of a set of vendors. Build it once per
 // configuration with NewNeutralizer; it is safe for concurrent use, and
@@ -117,6 +157,16 @@ type PageRewriter struct {
 	spans []attrSpan
 	hit   []bool // per vendor, scratch for one element
 	hits  []int
+
+	page       PageInfo
+	pageSite   string   // registrable domain of page.Host
+	reported   []string // unknown hosts reported for this response
+	uspans     []attrSpan
+	baseHost   string // host of the document's <base href>, "" if none
+	baseDir    string // its path up to the last '/'
+	baseSeen   bool   // the first <base href> was seen (later ones do not count)
+	phText     *PlaceholderText
+	phResolved bool
 }
 
 // Reset prepares r for another response, keeping its buffers.
@@ -137,18 +187,104 @@ func (r *PageRewriter) Reset(n *Neutralizer, allowed func(string) bool, report f
 		r.hit = make([]bool, len(n.vendors))
 	}
 	r.hit = r.hit[:len(n.vendors)]
+	r.page, r.pageSite = PageInfo{}, ""
+	r.reported = r.reported[:0]
+	r.baseHost, r.baseDir, r.baseSeen = "", "", false
+	r.phText, r.phResolved = nil, false
 }
 
-// WantTag implements htmlrewrite.TagRewriter.
-func (r *PageRewriter) WantTag(name string) bool {
-	if !r.active {
+// SetPage sets the facts of the current response; call it after Reset.
+// Reset clears them.
+func (r *PageRewriter) SetPage(p PageInfo) {
+	r.page = p
+	r.pageSite = registrable(p.Host)
+}
+
+// registrable returns the registrable domain of host (eTLD+1), or host
+// itself when it has none (an IP address, localhost, a public suffix).
+func registrable(host string) string {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" {
+		return ""
+	}
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return d
+	}
+	return host
+}
+
+// firstParty reports whether host belongs to the page's site.
+func (r *PageRewriter) firstParty(host string) bool {
+	if r.page.Host == "" {
 		return false
 	}
+	if host == r.page.Host || host == r.pageSite {
+		return true
+	}
+	return r.pageSite != "" && strings.HasSuffix(host, "."+r.pageSite)
+}
+
+// WantTag implements htmlrewrite.TagRewriter: every element whose start
+// tag makes a browser fetch a URL (or, for <base>, changes how later URLs
+// resolve).
+func (r *PageRewriter) WantTag(name string) bool {
+	if !r.active {
+		return r.page.Unknown != nil && reportsUnknown(name) || name == "base" && r.page.Unknown != nil
+	}
+	return loadsURL(name)
+}
+
+// loadsURL lists the elements whose start tags PageRewriter inspects.
+func loadsURL(name string) bool {
 	switch name {
-	case "script", "img", "iframe", "link":
+	case "script", "img", "iframe", "link", "base", "frame", "object", "embed", "input", "video",
+		"audio", "source", "track", "image", "feimage", "a", "area":
 		return true
 	}
 	return false
+}
+
+// reportsUnknown lists the elements whose unknown hosts are reported.
+func reportsUnknown(name string) bool {
+	switch name {
+	case "script", "img", "iframe", "link", "frame", "object", "embed":
+		return true
+	}
+	return false
+}
+
+// OversizedTag implements htmlrewrite.OversizeRewriter: a start tag too
+// long to inspect, while some category is refused, gets attributes that
+// make it inert, inserted right after its name (the first occurrence of an
+// attribute wins). The tag's own URL attributes follow and are ignored by
+// the browser. data-consent-oversized marks it; it is not restored on
+// consent (the gateway never read it).
+func (r *PageRewriter) OversizedTag(name string) []byte {
+	if !r.active {
+		return nil
+	}
+	var s string
+	switch name {
+	case "script":
+		s = ` type="text/plain" href="" xlink:href=""`
+	case "iframe", "frame":
+		s = ` src="about:blank" srcdoc=""`
+	case "img", "input", "source", "video", "audio", "track", "embed":
+		s = ` src="" srcset="" poster=""`
+	case "image", "feimage":
+		s = ` href="" xlink:href="" src=""`
+	case "link":
+		s = ` rel="" href=""`
+	case "object":
+		s = ` data="" type="text/plain"`
+	case "a", "area":
+		s = ` ping=""`
+	case "base":
+		s = ` href=""`
+	default:
+		return nil
+	}
+	return []byte(s + ` data-consent-oversized`)
 }
 
 // WantText implements htmlrewrite.TagRewriter: the text of inline
@@ -172,23 +308,56 @@ func (r *PageRewriter) WantText(name string, startTag []byte) bool {
 
 // RewriteTag implements htmlrewrite.TagRewriter.
 func (r *PageRewriter) RewriteTag(name string, raw []byte) []byte {
+	if name == "base" {
+		r.noteBase(raw)
+		return nil
+	}
 	if !r.active {
+		if r.page.Unknown != nil && reportsUnknown(name) {
+			r.checkUnknown(name, raw)
+		}
 		return nil
 	}
 	switch name {
-	case "script", "img", "iframe", "link":
+	case "a", "area":
+		if !hasFoldASCII(raw, "ping") {
+			return nil
+		}
+	case "iframe", "frame":
+		// srcdoc can hold a tracker without any URL in the tag's bytes.
+		if !r.n.m.rawMayMatch(raw) && !hasFoldASCII(raw, "srcdoc") && r.baseHost == "" {
+			r.checkUnknown(name, raw)
+			return nil
+		}
 	default:
-		return nil
-	}
-	if !r.n.m.rawMayMatch(raw) {
-		return nil
+		if !loadsURL(name) {
+			return nil
+		}
+		// With a <base href> on another host, relative URLs resolve there:
+		// the raw pre-filter does not see that host.
+		if r.baseHost == "" && !r.n.m.rawMayMatch(raw) {
+			r.checkUnknown(name, raw)
+			return nil
+		}
 	}
 	out, ok := r.rewriteTag(r.buf[:0], name, raw)
 	if !ok {
+		r.checkUnknown(name, raw)
 		return nil
 	}
 	r.buf = out
 	return out
+}
+
+// hasFoldASCII reports whether b contains the lower-case ASCII word w in
+// any case.
+func hasFoldASCII(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if b[i]|0x20 == w[0] && equalFoldBytes(b[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // RewriteText implements htmlrewrite.TagRewriter. htmlrewrite calls
@@ -294,47 +463,43 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		if !typeExecutable(&t) {
 			return dst, false
 		}
-		if _, _, refused := r.refusedURL(&t, "src", false); !refused {
-			return dst, false
-		}
+		// src in HTML; href and xlink:href in SVG.
+		// src stays: type="text/plain" keeps it from loading and the banner
+		// restores the type only. href is an SVG script's source, which
+		// browsers may load whatever the type says: renamed.
 		rename = append(rename, "type")
+		r.urlAttrs(&t, nil, "src")
+		rename = r.urlAttrs(&t, rename, "href", "xlink:href")
+		if !r.refusedHits() {
+			return dst, false
+		}
 		insert = ` type="text/plain" data-consent-category="` + r.categories() + `"`
-		r.reportHits("script")
-	case "img":
-		srcHit := false
-		if i := t.first("src"); i >= 0 {
-			if um, ok := r.matchURL(t.attrs[i].Val, false); ok {
-				r.addHit(um.vendor)
-				srcHit = true
-			}
+	case "iframe", "frame":
+		srcdocRefused := false
+		if i := t.first("srcdoc"); i >= 0 {
+			srcdocRefused = r.srcdocHits(t.attrs[i].Val)
 		}
-		if i := t.first("srcset"); i >= 0 && r.srcsetMatches(t.attrs[i].Val) {
-			rename = append(rename, "srcset")
-		}
-		if len(r.hits) == 0 || !r.refusedHits() {
-			return dst, false
-		}
-		if srcHit {
-			rename = append(rename, "src")
-		}
-		insert = ` data-consent-category="` + r.categories() + `"`
-		r.reportHits("img")
-	case "iframe":
 		um, i, refused := r.refusedURL(&t, "src", false)
-		if !refused {
+		if !refused && !srcdocRefused {
 			return dst, false
 		}
-		if r.n.opts.YouTubeNoCookie {
+		if refused && !srcdocRefused && r.n.opts.YouTubeNoCookie {
 			if out, handled := r.youtubeNoCookie(dst, raw, &t, i); handled {
 				return out, out != nil
 			}
 		}
-		rename = append(rename, "src")
-		insert = ` data-consent-category="` + r.categories() + `"`
-		if r.n.opts.EmbedPlaceholder && um.embed && t.first("srcdoc") < 0 {
-			insert += placeholder(r.n.vendors[um.vendor].Title, r.n.vendors[um.vendor].Category, t.attrs[i].Val)
+		if i >= 0 && (refused || len(r.hits) > 0 && r.hit[um.vendor]) {
+			rename = append(rename, "src")
 		}
-		r.reportHits("iframe")
+		if srcdocRefused {
+			// srcdoc wins over src: keep it from running, keep src (a
+			// tracker src was renamed above).
+			rename = append(rename, "srcdoc")
+		}
+		insert = ` data-consent-category="` + r.categories() + `"`
+		if refused && !srcdocRefused && r.n.opts.EmbedPlaceholder && um.embed && t.first("srcdoc") < 0 {
+			insert += r.placeholder(r.n.vendors[um.vendor].Title, r.n.vendors[um.vendor].Category, t.attrs[i].Val)
+		}
 	case "link":
 		hint, ok := resourceHint(&t)
 		if !ok {
@@ -345,11 +510,55 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		}
 		rename = append(rename, "href")
 		insert = ` data-consent-category="` + r.categories() + `"`
-		r.reportHits("link")
+	case "a", "area":
+		i := t.first("ping")
+		if i < 0 {
+			return dst, false
+		}
+		for _, u := range strings.Fields(t.attrs[i].Val) {
+			if um, ok := r.matchURL(u, false); ok {
+				r.addHit(um.vendor)
+			}
+		}
+		if !r.refusedHits() {
+			return dst, false
+		}
+		rename = append(rename, "ping")
+		insert = ` data-consent-category="` + r.categories() + `"`
+	case "img", "image", "input", "source", "video", "audio", "track", "embed", "object", "feimage":
+		// img/image: src and srcset (an HTML <image> is an <img>), SVG
+		// image/feImage: href and xlink:href; object: data.
+		rename = r.urlAttrs(&t, rename, "src", "href", "xlink:href", "data", "poster")
+		for _, a := range []string{"srcset", "imagesrcset"} {
+			if i := t.first(a); i >= 0 && r.srcsetMatches(t.attrs[i].Val) {
+				rename = append(rename, a)
+			}
+		}
+		if len(r.hits) == 0 || !r.refusedHits() {
+			return dst, false
+		}
+		insert = ` data-consent-category="` + r.categories() + `"`
 	default:
 		return dst, false
 	}
+	r.reportHits(name)
 	return buildTag(dst, raw, &t, insert, rename), true
+}
+
+// urlAttrs matches the URL attributes of t named in attrs, records the
+// hits and appends the names of the matched ones to rename.
+func (r *PageRewriter) urlAttrs(t *parsedTag, rename []string, attrs ...string) []string {
+	for _, a := range attrs {
+		i := t.first(a)
+		if i < 0 {
+			continue
+		}
+		if um, ok := r.matchURL(t.attrs[i].Val, false); ok {
+			r.addHit(um.vendor)
+			rename = append(rename, a)
+		}
+	}
+	return rename
 }
 
 // refusedURL matches the URL in attribute attr of t against the vendors
@@ -373,7 +582,172 @@ func (r *PageRewriter) matchURL(v string, ignorePaths bool) (urlMatch, bool) {
 	if !u.fetchable {
 		return urlMatch{}, false
 	}
-	return r.n.m.match(u.host, u.rest, ignorePaths)
+	host, rest := r.resolve(u)
+	return r.n.m.match(host, rest, ignorePaths)
+}
+
+// resolve returns the host and path of a parsed URL, resolving a relative
+// one against the document's <base href> when it names another host.
+func (r *PageRewriter) resolve(u parsedURL) (host, rest string) {
+	if u.host != "" || r.baseHost == "" {
+		return u.host, u.rest
+	}
+	switch {
+	case strings.HasPrefix(u.rest, "/"):
+		return r.baseHost, u.rest
+	case u.rest == "" || strings.HasPrefix(u.rest, "?"):
+		return r.baseHost, r.baseDir + u.rest
+	}
+	return r.baseHost, r.baseDir + u.rest
+}
+
+// noteBase records the first <base href> of the document when it names a
+// host: later relative URLs resolve against it, so they are matched as
+// URLs of that host. The base itself is left as it is (the page's own
+// relative links depend on it).
+func (r *PageRewriter) noteBase(raw []byte) {
+	if r.baseSeen {
+		return
+	}
+	_, r.uspans = scanAttrs(raw, r.uspans)
+	v, ok := rawAttr(raw, r.uspans, "href")
+	if !ok {
+		return
+	}
+	r.baseSeen = true
+	val := string(v)
+	if bytes.IndexByte(v, '&') >= 0 {
+		val = html.UnescapeString(val)
+	}
+	u := parseURL(val)
+	if !u.fetchable || u.host == "" || r.firstParty(u.host) && r.page.Host != "" {
+		return
+	}
+	r.baseHost = u.host
+	r.baseDir = "/"
+	p := u.rest
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		r.baseDir = p[:i+1]
+	}
+}
+
+// srcdocHits reports whether an iframe's srcdoc document loads a tracker
+// of a refused category (a tag or an inline snippet), adding the vendors
+// found to the current element's hits.
+func (r *PageRewriter) srcdocHits(doc string) bool {
+	var found []int
+	saveSpans, saveReport, saveUnknown, saveHits := r.spans, r.report, r.page.Unknown, append([]int(nil), r.hits...)
+	r.spans, r.report, r.page.Unknown = nil, nil, nil
+	z := html.NewTokenizer(strings.NewReader(doc))
+	var scratch []byte
+	inScript := false
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			inScript = string(name) == "script"
+			if !loadsURL(string(name)) || string(name) == "base" {
+				continue
+			}
+			raw := append([]byte(nil), z.Raw()...)
+			if _, ok := r.rewriteTag(scratch[:0], string(name), raw); ok {
+				for _, v := range r.hits {
+					if r.refused[r.n.catOf[v]] {
+						found = append(found, v)
+					}
+				}
+			}
+		case html.TextToken:
+			if inScript {
+				r.beginHits()
+				r.n.sigs.scan(z.Text(), r.addHit)
+				for _, v := range r.hits {
+					if r.refused[r.n.catOf[v]] {
+						found = append(found, v)
+					}
+				}
+			}
+		default:
+			inScript = false
+		}
+	}
+	r.spans, r.report, r.page.Unknown = saveSpans, saveReport, saveUnknown
+	r.beginHits()
+	for _, v := range saveHits {
+		r.addHit(v)
+	}
+	for _, v := range found {
+		r.addHit(v)
+	}
+	return len(found) > 0
+}
+
+// checkUnknown reports the host of an external URL in a tag that matched
+// no vendor (PageInfo.Unknown).
+func (r *PageRewriter) checkUnknown(name string, raw []byte) {
+	if r.page.Unknown == nil || !reportsUnknown(name) || len(r.reported) >= maxUnknownPerPage {
+		return
+	}
+	_, r.uspans = scanAttrs(raw, r.uspans)
+	attr := "src"
+	switch name {
+	case "link":
+		rel, ok := rawAttr(raw, r.uspans, "rel")
+		if !ok || !fetchingRel(rel) {
+			return
+		}
+		attr = "href"
+	case "object":
+		attr = "data"
+	}
+	v, ok := rawAttr(raw, r.uspans, attr)
+	if !ok || bytes.IndexByte(v, '/') < 0 && r.baseHost == "" {
+		return
+	}
+	val := string(v)
+	if bytes.IndexByte(v, '&') >= 0 {
+		val = html.UnescapeString(val)
+	}
+	u := parseURL(val)
+	if !u.fetchable {
+		return
+	}
+	host, rest := r.resolve(u)
+	if host == "" || r.firstParty(host) {
+		return
+	}
+	if _, known := r.n.m.match(host, rest, false); known {
+		return
+	}
+	if _, known := r.n.m.match(host, rest, true); known {
+		return
+	}
+	for _, h := range r.reported {
+		if h == host {
+			return
+		}
+	}
+	r.reported = append(r.reported, host)
+	r.page.Unknown(host, name)
+}
+
+// fetchingRel reports whether a <link rel> value makes the browser fetch
+// or connect to the href.
+func fetchingRel(rel []byte) bool {
+	for _, tok := range bytes.Fields(rel) {
+		switch strings.ToLower(string(tok)) {
+		case "stylesheet", "preload", "modulepreload", "prefetch", "preconnect", "dns-prefetch", "prerender", "icon", "manifest":
+			return true
+		}
+	}
+	return false
 }
 
 // srcsetMatches checks the URLs of a srcset attribute, collecting hits.
@@ -403,7 +777,7 @@ func buildTag(dst, raw []byte, t *parsedTag, insert string, rename []string) []b
 		edits = append(edits, edit{start: t.nameEnd, end: t.nameEnd, text: insert})
 		for _, s := range t.spans {
 			for _, k := range rename {
-				if equalFoldASCII(raw[s.nameStart:s.nameEnd], k) {
+				if equalFoldBytes(raw[s.nameStart:s.nameEnd], k) {
 					edits = append(edits, edit{start: s.nameStart, end: s.nameStart, text: "data-consent-"})
 					break
 				}
@@ -467,12 +841,36 @@ func (r *PageRewriter) youtubeNoCookie(dst, raw []byte, t *parsedTag, i int) (ou
 }
 
 // placeholder returns the attributes that show a link to the embedded
-// content instead of a blank frame.
-func placeholder(title, category, src string) string {
-	doc := `<style>html,body{height:100%;margin:0}body{display:flex;align-items:center;justify-content:center;` +
-		`font:16px system-ui,sans-serif;background:#eee;color:#111}a{color:inherit}</style>` +
-		`<a href="` + html.EscapeString(parseURL(src).clean) + `" target="_blank" rel="noopener noreferrer">&#9654; ` +
-		html.EscapeString(title) + `</a>&nbsp;(` + html.EscapeString(category) + `)`
+// content instead of a blank frame, in the visitor's language when
+// Options.PlaceholderText gives it.
+func (r *PageRewriter) placeholder(title, category, src string) string {
+	if !r.phResolved {
+		r.phResolved = true
+		if r.n.opts.PlaceholderText != nil {
+			t := r.n.opts.PlaceholderText(r.page.Lang)
+			r.phText = &t
+		}
+	}
+	open, notice, label := "{vendor} ({category})", "", category
+	if t := r.phText; t != nil {
+		if t.Open != "" {
+			open = t.Open
+		}
+		notice = t.Notice
+		if l := t.Categories[category]; l != "" {
+			label = l
+		}
+	}
+	fill := func(s string) string {
+		s = strings.ReplaceAll(html.EscapeString(s), "{vendor}", html.EscapeString(title))
+		return strings.ReplaceAll(s, "{category}", html.EscapeString(label))
+	}
+	doc := `<style>html,body{height:100%;margin:0}body{display:flex;flex-direction:column;align-items:center;justify-content:center;` +
+		`font:16px system-ui,sans-serif;background:#eee;color:#111;text-align:center;padding:0 1em;box-sizing:border-box}a{color:inherit}p{margin:0 0 .5em}</style>`
+	if notice != "" {
+		doc += `<p>` + fill(notice) + `</p>`
+	}
+	doc += `<a href="` + html.EscapeString(parseURL(src).clean) + `" target="_blank" rel="noopener noreferrer">&#9654; ` + fill(open) + `</a>`
 	return ` data-consent-placeholder srcdoc="` + string(escapeAttr(nil, doc)) + `"`
 }
 

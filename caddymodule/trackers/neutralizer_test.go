@@ -202,7 +202,6 @@ func TestUntouched(t *testing.T) {
 		`<link rel="stylesheet" href="https://www.googletagmanager.com/x.css">`,
 		`<link rel="preconnect" href="https://www.facebook.com">`,
 		`<script src="https://s.pinimg.com/js/pinit.js"></script>`,
-		`<svg><script href="https://connect.facebook.net/x.js"></script></svg>`,
 		`<script>var x = "no tracker here";</script>`,
 		`<noscript><img src="/img/nojs.png"></noscript>`,
 		`<script src="/js/app.js">fbq('init','1')</script>`,
