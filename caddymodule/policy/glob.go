@@ -68,11 +68,18 @@ func (g *globRest) match(s string) bool {
 // GlobMatch reports whether s matches pat, where '*' matches any run of
 // bytes (including none, and including '/') and '?' exactly one byte;
 // every other byte matches itself, case-sensitively. It is the one glob
-// matcher of the gateway: cookie patterns and same-origin collector paths
-// (package trackers) both use it. It runs in O(len(pat)*len(s)) at worst,
-// without recursion or allocation: on a mismatch it resumes after the most
-// recent '*', letting that star absorb one more byte.
-func GlobMatch(pat, s string) bool {
+// matcher of the gateway: cookie patterns and, through GlobMatchFold,
+// same-origin collector paths (package trackers) both use it. It runs in
+// O(len(pat)*len(s)) at worst, without recursion or allocation: on a
+// mismatch it resumes after the most recent '*', letting that star absorb
+// one more byte.
+func GlobMatch(pat, s string) bool { return globMatch(pat, s, false) }
+
+// GlobMatchFold is GlobMatch with ASCII letters compared case-insensitively
+// (other bytes, UTF-8 included, compare exactly).
+func GlobMatchFold(pat, s string) bool { return globMatch(pat, s, true) }
+
+func globMatch(pat, s string, fold bool) bool {
 	px, sx := 0, 0
 	starPx, starSx := -1, 0
 	for px < len(pat) || sx < len(s) {
@@ -89,7 +96,7 @@ func GlobMatch(pat, s string) bool {
 					continue
 				}
 			default:
-				if sx < len(s) && s[sx] == c {
+				if sx < len(s) && (s[sx] == c || fold && lowerASCII(s[sx]) == lowerASCII(c)) {
 					px++
 					sx++
 					continue
@@ -104,4 +111,11 @@ func GlobMatch(pat, s string) bool {
 		return false
 	}
 	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

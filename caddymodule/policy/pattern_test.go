@@ -151,3 +151,33 @@ func TestGlobAgainstRegexp(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobMatchFold checks the exported matchers against a regular
+// expression reference, with and without ASCII case folding.
+func TestGlobMatchFold(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	gen := func(alpha string, max int) string {
+		b := make([]byte, rng.Intn(max+1))
+		for i := range b {
+			b[i] = alpha[rng.Intn(len(alpha))]
+		}
+		return string(b)
+	}
+	for i := 0; i < 5000; i++ {
+		g := gen("aB/*?", 7)
+		ref := globToRegexp(g)
+		refFold := regexp.MustCompile("(?i)" + ref.String())
+		for j := 0; j < 10; j++ {
+			n := gen("AbB/", 9)
+			if got, want := GlobMatch(g, n), ref.MatchString(n); got != want {
+				t.Fatalf("GlobMatch(%q, %q) = %v, want %v", g, n, got, want)
+			}
+			if got, want := GlobMatchFold(g, n), refFold.MatchString(n); got != want {
+				t.Fatalf("GlobMatchFold(%q, %q) = %v, want %v", g, n, got, want)
+			}
+		}
+	}
+	if GlobMatchFold("/É*", "/é") || !GlobMatchFold("/x/BEACON", "/X/beacon") {
+		t.Error("GlobMatchFold folds beyond ASCII or not ASCII")
+	}
+}

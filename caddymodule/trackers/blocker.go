@@ -17,17 +17,19 @@ type BlockRule struct {
 	Name     string
 	Category string // the category a visitor must grant for the request to pass
 
-	// Path is matched against the request path (r.URL.Path, not decoded
-	// further and not cleaned). It is either a glob, where '*' stands for
-	// any run of bytes including '/' and nothing else is special ("/g/collect",
-	// "/_vercel/insights/*", "*/matomo.php"), or an RE2 regular expression
-	// between slashes ("/^/stats/[a-z]+\.php$/"); a regular expression is
-	// anchored only as written.
+	// Path is matched against the request path as servers resolve it (see
+	// "Path matching" on Blocker). It is either a glob, where '*' stands for
+	// any run of bytes including '/' and '?' for one byte (policy.GlobMatch:
+	// "/g/collect", "/_vercel/insights/*", "*/matomo.php"), or an RE2
+	// regular expression between slashes ("/^/stats/[a-z]+\.php$/"); a
+	// regular expression is anchored only as written. Both match
+	// case-insensitively. A glob is normalized like a request path, so
+	// "/tr/" and "/tr" are the same rule.
 	Path string
 
 	// Query conditions, all of which must hold: the first value of the key
 	// must equal the value, or the key must be present when the value is
-	// "*".
+	// "*". Keys and values compare case-insensitively ("TID" is "tid").
 	Query map[string]string
 
 	// Method restricts the rule to one HTTP method ("" = any); compared
@@ -84,12 +86,38 @@ type queryCond struct{ key, value string }
 
 // Blocker matches requests against block rules. Build one with NewBlocker;
 // it is safe for concurrent use.
+//
+// # Path matching
+//
+// A collector must not be reachable under another spelling of its path, so
+// rules match the path the way the servers in front of which the gateway
+// runs resolve it, erring on the side of blocking:
+//
+//   - percent-escapes left in the (already once decoded) path are decoded
+//     once more, "%2F" included, as IIS, PHP's PATH_INFO and Apache with
+//     AllowEncodedSlashes do ("/g%2Fcollect" is "/g/collect");
+//   - '\' is a '/' (IIS);
+//   - ";params" are removed from every segment ("/matomo.php;x" is
+//     "/matomo.php"), as servlet containers and many routers do;
+//   - empty segments and "." are dropped and ".." removes the segment before
+//     it ("/g//collect", "/x/../g/collect");
+//   - a trailing '/' is ignored ("/g/collect/");
+//   - a script name followed by PATH_INFO matches as the script: every
+//     prefix of the path ending in a segment with a '.' in it is tried too
+//     ("/matomo.php/x" is "/matomo.php", "/x/pixel.gif/y" is
+//     "/x/pixel.gif"), since PHP, CGI and Apache's AcceptPathInfo run the
+//     script for it;
+//   - letters compare case-insensitively ("/MATOMO.PHP", "/x/Beacon"):
+//     IIS, and any server on a case-insensitive file system (Windows,
+//     macOS) or whose PHP script lookup goes through one, serve the same
+//     file for every spelling. On a case-sensitive upstream this blocks a
+//     few requests that would have been 404s anyway.
 type Blocker struct {
 	rules []*compiledRule
 	// bySeg indexes rules whose literal prefix contains the whole first
 	// path segment ("/.well-known/..." → ".well-known"); the rest are in
 	// always.
-	bySeg  map[string][]*compiledRule
+	bySeg  map[string][]*compiledRule // keys lower-case
 	always []*compiledRule
 }
 
@@ -104,6 +132,7 @@ func NewBlocker(rules []BlockRule) (*Blocker, error) {
 		c.order = len(b.rules)
 		b.rules = append(b.rules, c)
 		if seg, ok := firstSegment(c.prefix, c.kind == pathExact); ok {
+			seg = strings.ToLower(seg)
 			b.bySeg[seg] = append(b.bySeg[seg], c)
 		} else {
 			b.always = append(b.always, c)
@@ -155,17 +184,21 @@ func compileRule(r BlockRule) (*compiledRule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("block rule %q: path %s: %v", name, p, err)
 		}
+		if re, err = regexp.Compile("(?i)" + p[1:len(p)-1]); err != nil {
+			return nil, fmt.Errorf("block rule %q: path %s: %v", name, p, err)
+		}
 		c.kind, c.re, c.prefix = pathRegexp, re, policy.AnchoredLiteralPrefix(p[1:len(p)-1])
 	case p[0] != '/' && p[0] != '*':
 		return nil, fmt.Errorf("block rule %q: path %q must start with / or *", name, p)
 	default:
-		w := strings.IndexByte(p, '*')
+		p = normalizePattern(p)
+		w := strings.IndexAny(p, "*?")
 		switch {
 		case w < 0:
 			c.kind, c.lit = pathExact, p
-		case w == len(p)-1:
+		case w == len(p)-1 && p[w] == '*':
 			c.kind, c.lit = pathPrefix, p[:w]
-		case w == 0 && strings.IndexByte(p[1:], '*') < 0:
+		case w == 0 && p[0] == '*' && !strings.ContainsAny(p[1:], "*?"):
 			c.kind, c.lit = pathSuffix, p[1:]
 		default:
 			c.kind, c.glob = pathGlob, p
@@ -234,20 +267,49 @@ func (b *Blocker) match(method, path string, q url.Values, req *http.Request) *c
 	if b == nil || len(b.rules) == 0 {
 		return nil
 	}
-	var best *compiledRule
+	np := normalizePath(path)
+	best := b.matchOne(method, np, &q, req, nil)
+	// PATH_INFO: "/matomo.php/x" runs /matomo.php.
+	for i := 1; i < len(np); i++ {
+		if np[i] != '/' {
+			continue
+		}
+		seg := np[strings.LastIndexByte(np[:i], '/')+1 : i]
+		if strings.IndexByte(seg, '.') > 0 {
+			best = b.matchOne(method, np[:i], &q, req, best)
+		}
+	}
+	return best
+}
+
+// matchOne returns the earliest rule matching path (already normalized), or
+// best when that comes first.
+func (b *Blocker) matchOne(method, path string, q *url.Values, req *http.Request, best *compiledRule) *compiledRule {
 	if len(path) > 1 && path[0] == '/' {
 		seg := path[1:]
 		if i := strings.IndexByte(seg, '/'); i >= 0 {
 			seg = seg[:i]
 		}
-		for _, c := range b.bySeg[seg] {
-			if (best == nil || c.order < best.order) && c.matchPath(path) && c.matchRest(method, &q, req) {
-				best = c
+		var buf [64]byte
+		if len(seg) <= len(buf) {
+			for i := 0; i < len(seg); i++ {
+				buf[i] = lowerASCII(seg[i])
+			}
+			for _, c := range b.bySeg[string(buf[:len(seg)])] {
+				if (best == nil || c.order < best.order) && c.matchPath(path) && c.matchRest(method, q, req) {
+					best = c
+				}
+			}
+		} else {
+			for _, c := range b.bySeg[strings.ToLower(seg)] {
+				if (best == nil || c.order < best.order) && c.matchPath(path) && c.matchRest(method, q, req) {
+					best = c
+				}
 			}
 		}
 	}
 	for _, c := range b.always {
-		if (best == nil || c.order < best.order) && c.matchPath(path) && c.matchRest(method, &q, req) {
+		if (best == nil || c.order < best.order) && c.matchPath(path) && c.matchRest(method, q, req) {
 			best = c
 		}
 	}
@@ -257,15 +319,15 @@ func (b *Blocker) match(method, path string, q url.Values, req *http.Request) *c
 func (c *compiledRule) matchPath(p string) bool {
 	switch c.kind {
 	case pathExact:
-		return p == c.lit
+		return equalFoldASCII(p, c.lit)
 	case pathPrefix:
-		return strings.HasPrefix(p, c.lit)
+		return len(p) >= len(c.lit) && equalFoldASCII(p[:len(c.lit)], c.lit)
 	case pathSuffix:
-		return strings.HasSuffix(p, c.lit)
+		return len(p) >= len(c.lit) && equalFoldASCII(p[len(p)-len(c.lit):], c.lit)
 	case pathGlob:
-		return globMatch(c.glob, p)
+		return policy.GlobMatchFold(c.glob, p)
 	case pathRegexp:
-		return strings.HasPrefix(p, c.prefix) && c.re.MatchString(p)
+		return len(p) >= len(c.prefix) && equalFoldASCII(p[:len(c.prefix)], c.prefix) && c.re.MatchString(p)
 	}
 	return false
 }
@@ -281,42 +343,153 @@ func (c *compiledRule) matchRest(method string, q *url.Values, req *http.Request
 		*q = req.URL.Query()
 	}
 	for _, qc := range c.query {
-		vs, ok := (*q)[qc.key]
+		vs, ok := lookupFold(*q, qc.key)
 		if !ok {
 			return false
 		}
-		if qc.value != "*" && (len(vs) == 0 || vs[0] != qc.value) {
+		if qc.value != "*" && (len(vs) == 0 || !strings.EqualFold(vs[0], qc.value)) {
 			return false
 		}
 	}
 	return true
 }
 
-// globMatch matches s against pat where '*' is any run of bytes.
-func globMatch(pat, s string) bool {
-	px, sx := 0, 0
-	nextPx, nextSx := -1, -1
-	for px < len(pat) || sx < len(s) {
-		if px < len(pat) {
-			if pat[px] == '*' {
-				nextPx, nextSx = px, sx+1
-				px++
-				continue
-			}
-			if sx < len(s) && pat[px] == s[sx] {
-				px++
-				sx++
-				continue
-			}
+// lookupFold returns the values of key, compared case-insensitively; an
+// exact spelling is found without a scan. When several spellings are
+// present ("tid" and "TID"), the exact one wins, else any.
+func lookupFold(q url.Values, key string) ([]string, bool) {
+	if vs, ok := q[key]; ok {
+		return vs, true
+	}
+	for k, vs := range q {
+		if strings.EqualFold(k, key) {
+			return vs, true
 		}
-		if nextPx >= 0 && nextSx <= len(s) {
-			px, sx = nextPx+1, nextSx
-			nextSx++
-			continue
-		}
+	}
+	return nil, false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// equalFoldASCII reports whether a and b are equal with ASCII letters
+// compared case-insensitively.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
 		return false
 	}
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] && lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
 	return true
+}
+
+// normalizePath returns p as servers resolve it (see "Path matching" on
+// Blocker). A path that needs nothing but a trailing '/' removed is
+// returned without allocating.
+func normalizePath(p string) string {
+	if !needsNormalizing(p) {
+		if len(p) > 1 && p[len(p)-1] == '/' {
+			return p[:len(p)-1]
+		}
+		return p
+	}
+	if strings.IndexByte(p, '%') >= 0 {
+		p = percentDecode(p)
+	}
+	p = strings.ReplaceAll(p, "\\", "/")
+	abs := strings.HasPrefix(p, "/")
+	var segs []string
+	for seg := range strings.SplitSeq(p, "/") {
+		if i := strings.IndexByte(seg, ';'); i >= 0 {
+			seg = seg[:i]
+		}
+		switch seg {
+		case "", ".":
+		case "..":
+			if len(segs) > 0 {
+				segs = segs[:len(segs)-1]
+			}
+		default:
+			segs = append(segs, seg)
+		}
+	}
+	out := strings.Join(segs, "/")
+	if abs || out == "" {
+		out = "/" + out
+	}
+	return out
+}
+
+// needsNormalizing reports whether p has anything normalizePath changes
+// besides a trailing '/'.
+func needsNormalizing(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '%', ';', '\\':
+			return true
+		case '/':
+			if i+1 < len(p) && p[i+1] == '/' {
+				return true
+			}
+			if rest := p[i+1:]; rest == "." || rest == ".." || strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
+				return true
+			}
+		case '.':
+			if i == 0 && (p == "." || p == ".." || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// percentDecode decodes every valid %XX escape once; invalid ones stay.
+func percentDecode(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]) {
+			b.WriteByte(unhex(p[i+1])<<4 | unhex(p[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// normalizePattern normalizes the literal parts of a glob rule path like a
+// request path: duplicate slashes and a trailing '/' go ("/tr/" is "/tr").
+// Wildcards are kept as written.
+func normalizePattern(p string) string {
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	return p
 }
 
 // ResponseKind returns ResponseGIF or ResponseNoContent for this request.

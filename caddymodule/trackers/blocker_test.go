@@ -39,7 +39,7 @@ func TestBlockerPresets(t *testing.T) {
 		{"GET", "/gtm.js", ""},
 		{"GET", "/gtag/js?id=G-1", "gtag-js"},
 		{"GET", "/tr?id=1&ev=PageView", "meta-tr"},
-		{"GET", "/tr/?id=1&ev=PageView", "meta-tr-slash"},
+		{"GET", "/tr/?id=1&ev=PageView", "meta-tr"}, // "/tr/" is "/tr": the earlier rule wins
 		{"GET", "/tr?id=1", ""},
 		{"GET", "/tr/fr/page", ""},
 		{"POST", "/api/event", "plausible-event"},
@@ -103,7 +103,8 @@ func TestBlockerRules(t *testing.T) {
 		method, path, query, want string
 	}{
 		{"GET", "/stats/abc.php", "", "re"},
-		{"GET", "/stats/ABC.php", "", ""},
+		{"GET", "/stats/ABC.php", "", "re"}, // case-insensitive
+		{"GET", "/STATS/abc.PHP", "", "re"},
 		{"GET", "/x/stats/abc.php", "", ""},
 		{"GET", "/t/a/b/p.gif", "", "glob"},
 		{"GET", "/t/p.gif", "", ""},
@@ -226,5 +227,75 @@ func TestTransparentGIF(t *testing.T) {
 	b[0] = 'X'
 	if TransparentGIF()[0] != 'G' {
 		t.Error("TransparentGIF shares its buffer")
+	}
+}
+
+// TestBlockerResolvesLikeServers holds every spelling of a collector path a
+// security review sent past the gateway (issue 13): the server resolves
+// them to the collector, so the gateway must too.
+func TestBlockerResolvesLikeServers(t *testing.T) {
+	b, err := NewBlocker(presetBlockRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		method, target, want string
+	}{
+		{"GET", "/matomo.php/x", "matomo-tracker"}, // PATH_INFO after the script
+		{"GET", "/MATOMO.PHP", "matomo-tracker"},
+		{"GET", "/matomo.php;x", "matomo-tracker"}, // path parameter
+		{"GET", "/g/collect/?v=2&tid=G-1", "ga4-collect"},
+		{"GET", "/G/collect?v=2&tid=G-1", "ga4-collect"},
+		{"GET", "/g//collect?v=2&tid=G-1", "ga4-collect"},
+		{"GET", "/g/collect?v=2&TID=G-1", "ga4-collect"}, // query key case
+		{"GET", "/x/pixel.gif/", "pixel-gif"},
+		{"POST", "/x/Beacon", "beacon"},
+		// More of the same.
+		{"GET", "/analytics/matomo.php/piwik/x?idsite=1", "matomo-tracker"},
+		{"GET", "/x/../matomo.php", "matomo-tracker"},
+		{"GET", "/./g/./collect?tid=G-1", "ga4-collect"},
+		{"GET", "/g%2Fcollect?tid=G-1", "ga4-collect"},   // %2F left encoded by a client
+		{"GET", "/g%252Fcollect?tid=G-1", "ga4-collect"}, // decoded twice by some servers: enforce
+		{"GET", "/matomo%2Ephp", "matomo-tracker"},
+		{"GET", "/Matomo.php%3Bjsessionid=1", "matomo-tracker"},
+		{"GET", "/x/pixel.gif;v=1", "pixel-gif"},
+		{"GET", "/_VERCEL/Insights/view", "vercel-insights"},
+		{"GET", "/TR?ID=1&EV=PageView", "meta-tr"},
+		{"GET", "/x\\matomo.php", "matomo-tracker"},
+		// Not collectors.
+		{"GET", "/matomo.php5", ""},
+		{"GET", "/matomo.phpx/y", ""},
+		{"GET", "/g/collect/x?tid=G-1", ""}, // no script in the path: a different resource
+		{"GET", "/g/collect?v=2", ""},
+		{"GET", "/docs/v1.2/guide", ""},
+		{"GET", "/beacons", ""},
+		{"GET", "/../../", ""},
+	} {
+		req := httptest.NewRequest(c.method, "http://example.com/", nil)
+		u, err := url.Parse(c.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL = u
+		r, ok := b.MatchRequest(req)
+		got := ""
+		if ok {
+			got = r.Name
+		}
+		if got != c.want {
+			t.Errorf("%s %s (path %q): got %q, want %q", c.method, c.target, u.Path, got, c.want)
+		}
+	}
+}
+
+func TestNormalizePath(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "/": "/", "//": "/", "/a/": "/a", "/a//b/": "/a/b", "/a/./b": "/a/b", "/a/../b": "/b",
+		"/../a": "/a", "/a/..": "/", "/a;x/b;y=1": "/a/b", "/a%2Fb": "/a/b", "/a%zz": "/a%zz",
+		"/a\\b": "/a/b", "/A/B": "/A/B", "/%2e%2e/a": "/a",
+	} {
+		if got := normalizePath(in); got != want {
+			t.Errorf("normalizePath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
