@@ -83,6 +83,18 @@
 // escaped and double-escaped states, PLAINTEXT, and CDATA sections in foreign
 // content. Character references never change state and are ignored.
 //
+// # Speed
+//
+// Bytes that cannot matter are skipped, not tokenized: once the insertion
+// points are behind it (or with no TagRewriter, once both snippets are
+// placed, everything is copied unscanned), the scanner jumps from '<' to
+// '<' with IndexByte-class searches, reads the tag name, and for a tag that
+// the TagRewriter does not want and that cannot change the tokenizer state
+// (raw text elements, svg, math, template, and anything inside foreign
+// content go the general way) runs only a straight-line loop over its
+// attributes to its '>', honouring quoted values. The general state
+// machine (scan.go, one function per state group) handles the rest.
+//
 // The tree builder is only approximated where tokenization depends on it:
 // <template> nesting is counted, and SVG/MathML content is tracked with a
 // small stack of foreign elements (breakout tags, HTML and MathML text

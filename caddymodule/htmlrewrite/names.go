@@ -37,21 +37,61 @@ munder munderover none semantics`
 // knownNames (custom elements); beyond it such names are allocated per tag.
 const maxNameCache = 256
 
-func (r *Rewriter) intern(b []byte) string {
-	// A direct-mapped cache in front of the maps: tag names repeat a lot
-	// (div, a, span…) and a compare is much cheaper than a map lookup.
-	var slot *string
-	if n := len(b); n > 0 {
-		slot = &r.nameCache[(int(b[0])*7+int(b[n-1])*31+n)&(len(r.nameCache)-1)]
-		if *slot == string(b) {
-			return *slot
-		}
+// nameEntry caches, per Rewriter and document, a tag name and what the
+// scanner needs to know about it.
+type nameEntry struct {
+	name  string
+	flags uint8
+}
+
+const (
+	fKnown        uint8 = 1 << iota // the entry is filled
+	fWanted                         // the TagRewriter wants the start tag
+	fStartMatters                   // the start tag changes the tokenizer or tree state
+	fEndMatters                     // the end tag does (outside foreign content)
+)
+
+// nameSlot is the nameCache slot of a name: a direct-mapped cache in front
+// of the maps, because tag names repeat a lot (div, a, span…) and a compare
+// is much cheaper than a map lookup. It hashes the name lower-cased.
+func nameSlot(b []byte) int {
+	n := len(b)
+	return (int(lower(b[0]))*7 + int(lower(b[n-1]))*31 + n) & 127
+}
+
+// lookup returns the entry of a lower-case tag name (1 to maxName bytes).
+func (r *Rewriter) lookup(b []byte) *nameEntry {
+	e := &r.nameCache[nameSlot(b)]
+	if e.flags == 0 || e.name != string(b) {
+		r.fill(e, r.internSlow(b))
 	}
-	s := r.internSlow(b)
-	if slot != nil {
-		*slot = s
+	return e
+}
+
+// lookupRaw is lookup for a tag name as written (any case).
+func (r *Rewriter) lookupRaw(b []byte) *nameEntry {
+	e := &r.nameCache[nameSlot(b)]
+	if e.flags != 0 && e.name == string(b) {
+		return e
 	}
-	return s
+	var buf [maxName]byte
+	for i, c := range b {
+		buf[i] = lower(c)
+	}
+	return r.lookup(buf[:len(b)])
+}
+
+func (r *Rewriter) fill(e *nameEntry, name string) {
+	e.name, e.flags = name, fKnown
+	if r.opts.Tags != nil && r.opts.Tags.WantTag(name) {
+		e.flags |= fWanted
+	}
+	switch {
+	case rawState(name) != stData, name == "svg", name == "math":
+		e.flags |= fStartMatters
+	case name == "template":
+		e.flags |= fStartMatters | fEndMatters
+	}
 }
 
 func (r *Rewriter) internSlow(b []byte) string {

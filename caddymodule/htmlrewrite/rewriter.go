@@ -25,10 +25,19 @@ type Options struct {
 	Tags TagRewriter
 	// MaxHold bounds how many bytes may be held back for one start tag or one
 	// raw-text element the TagRewriter asked to see (<= 0 means
-	// DefaultMaxHold). Oversized tags and texts are passed through untouched:
-	// when the limit is exceeded the held bytes are emitted unmodified and
-	// scanning continues; the TagRewriter is not called for them.
+	// DefaultMaxHold). Oversized tags and texts are passed through
+	// untouched (except for what an OversizeRewriter inserts): when the
+	// limit is exceeded the held bytes are emitted and scanning continues;
+	// RewriteTag, RewriteText and RewriteElement are not called for them.
 	MaxHold int
+	// DocumentOnly inserts HeadStart and BodyStart only into a document: a
+	// stream whose first token, after an optional byte order mark,
+	// whitespace and comments, is a DOCTYPE or an <html>, <head> or <body>
+	// start tag. Anything else first (text, another start tag, an end tag:
+	// an HTML fragment such as an htmx or Turbo partial), or an empty or
+	// blank stream, gets no snippet: every byte passes through unchanged
+	// and Inserted reports false. Tag rewriting applies either way.
+	DocumentOnly bool
 }
 
 // TagRewriter selects and rewrites tags. The byte slices it receives are only
@@ -36,7 +45,10 @@ type Options struct {
 // call.
 type TagRewriter interface {
 	// WantTag reports whether start tags with this lower-case name must be
-	// held until complete and passed to RewriteTag.
+	// held until complete and passed to RewriteTag. Its answer must depend
+	// only on the name for the whole document: the Rewriter remembers it
+	// (tags whose name is not wanted are skipped without tokenizing their
+	// attributes, see the package documentation).
 	WantTag(name string) bool
 	// RewriteTag receives the raw bytes of one complete start tag ('<' ..
 	// '>'); it returns the bytes to emit instead, or nil to keep it
@@ -64,6 +76,28 @@ type TagRewriter interface {
 // the start tag and text to emit; nil keeps the original.
 type ElementRewriter interface {
 	RewriteElement(name string, startTag, text []byte) (newStart, newText []byte)
+}
+
+// OversizeRewriter may be implemented by a TagRewriter that must not let a
+// tag it cannot inspect pass unchanged (fail closed). It is called, instead
+// of passing the held bytes through untouched, when more than MaxHold bytes
+// would have to be held for
+//
+//   - a start tag whose name WantTag accepted, or
+//   - a raw-text element whose text WantText asked for, while its start tag
+//     is still held with the text (ElementRewriter, start tag not replaced
+//     by RewriteTag).
+//
+// The bytes it returns are inserted right after the tag name in the start
+// tag ("<script" + inserted + the original attributes...), so attributes it
+// inserts come first and win over duplicates later in the tag; the rest of
+// the tag (and of the text) is emitted unmodified. nil inserts nothing.
+// When the start tag of an oversized text has already been emitted (a
+// TagRewriter without RewriteElement, or a start tag RewriteTag replaced),
+// it cannot be changed any more: the text passes through unmodified and
+// OversizedTag is not called.
+type OversizeRewriter interface {
+	OversizedTag(name string) []byte
 }
 
 // ErrClosed is returned by Write after Close.
@@ -189,15 +223,16 @@ type Rewriter struct {
 
 	// Raw text.
 	rawName string
-	endPos  int  // end-tag name (or "script" for double escapes) matched so far
-	endOK   bool // ... and no mismatch yet
-	mdPos   int  // markup declaration open: chars of "--" or "[CDATA[" matched
-	mdCDATA bool
+	endPos  int   // end-tag name (or "script" for double escapes) matched so far
+	endOK   bool  // ... and no mismatch yet
+	mdPos   int   // markup declaration open: chars of "--", "[CDATA[" or "DOCTYPE" matched
+	mdKind  uint8 // which of them (mdComment...)
 
 	// Insertion.
 	headDone, bodyDone bool // insertion point reached (or given up)
 	done               bool // nothing left to do: copy the rest unscanned
-	nameCache          [64]string
+	docPending         bool // DocumentOnly: no token has decided yet
+	nameCache          [128]nameEntry
 	headIns, bodyIns   bool
 	pendHead, pendBody bool // insert after the current start tag
 	noBody             bool // frameset document
@@ -211,9 +246,12 @@ type Rewriter struct {
 	hold      []byte // held bytes from previous chunks
 	holdFrom  int    // index in p where the held bytes of this chunk start
 	tagWanted bool
-	textFrom  int    // offset of a raw-text element's text in the hold (> 0 when its start tag is held too)
-	ltPos     int    // offset within the held text of a candidate end tag's '<'
-	startTag  []byte // start tag of the held raw-text element
+	// holdNameEnd is the offset in the held bytes of the end of a held
+	// start tag's name (where OversizedTag's bytes go).
+	holdNameEnd int
+	textFrom    int    // offset of a raw-text element's text in the hold (> 0 when its start tag is held too)
+	ltPos       int    // offset within the held text of a candidate end tag's '<'
+	startTag    []byte // start tag of the held raw-text element
 
 	names map[string]string
 
@@ -240,6 +278,7 @@ func (r *Rewriter) Reset(dst io.Writer, opts Options) {
 		foreign:     r.foreign[:0],
 		tmplForeign: r.tmplForeign[:0],
 		names:       r.names,
+		docPending:  opts.DocumentOnly,
 	}
 	if r.maxHold <= 0 {
 		r.maxHold = DefaultMaxHold
@@ -344,6 +383,12 @@ func (r *Rewriter) bom(p []byte) int {
 // notBOM handles leading bytes that looked like the start of a BOM but are
 // not: they are text, so the head and body snippets go before them.
 func (r *Rewriter) notBOM() {
+	if r.docPending {
+		r.notDocument()
+		r.write(r.bomBuf[:r.bomPos])
+		r.bomPos = -1
+		return
+	}
 	r.write(r.opts.HeadStart)
 	r.write(r.opts.BodyStart)
 	r.headDone, r.headIns, r.bodyDone, r.bodyIns = true, true, true, true
@@ -370,7 +415,7 @@ func (r *Rewriter) Close() error {
 	// and before a held incomplete tag (dropped at EOF).
 	eofOK := r.st == stData ||
 		r.hk != holdNone && r.st >= stTagOpen && r.st <= stSelfClosingStartTag
-	if eofOK && r.preBody() && !r.noBody {
+	if eofOK && r.preBody() && !r.noBody && !r.docPending {
 		// (Before the body, foreign content is only possible in templates.)
 		if !r.headDone {
 			r.write(r.opts.HeadStart)
@@ -403,18 +448,53 @@ func (r *Rewriter) endChunk() {
 		r.write(p[r.mark:])
 		return
 	}
+	if r.hk != holdName && r.heldLen(len(p)) > r.maxHold {
+		r.releaseOversized(len(p))
+		return
+	}
 	if len(r.hold) == 0 {
 		r.write(p[r.mark:r.holdFrom])
 	}
-	rest := p[r.holdFrom:]
-	if r.hk != holdName && len(r.hold)+len(rest) > r.maxHold {
-		r.write(r.hold)
-		r.write(rest)
-		r.hold = r.hold[:0]
-		r.hk = holdNone
-		return
+	r.hold = append(r.hold, p[r.holdFrom:]...)
+}
+
+// releaseOversized stops holding because the held bytes, up to index j of
+// the current chunk, exceed MaxHold: they are emitted unmodified, except
+// for what an OversizeRewriter inserts after the tag name.
+func (r *Rewriter) releaseOversized(j int) {
+	var ins []byte
+	if or, ok := r.opts.Tags.(OversizeRewriter); ok {
+		switch {
+		case r.hk == holdTag && r.tagWanted:
+			ins = or.OversizedTag(r.tagName)
+		case r.hk == holdText && r.textFrom > 0:
+			ins = or.OversizedTag(r.rawName)
+		}
 	}
-	r.hold = append(r.hold, rest...)
+	p := r.p
+	a, b := r.hold, p[r.holdFrom:j]
+	if len(r.hold) == 0 {
+		r.write(p[r.mark:r.holdFrom])
+		a, b = b, nil
+	}
+	if at := r.holdNameEnd; len(ins) > 0 && at <= len(a) {
+		r.write(a[:at])
+		r.write(ins)
+		r.write(a[at:])
+		r.write(b)
+	} else if len(ins) > 0 {
+		k := at - len(a)
+		r.write(a)
+		r.write(b[:k])
+		r.write(ins)
+		r.write(b[k:])
+	} else {
+		r.write(a)
+		r.write(b)
+	}
+	r.mark = j
+	r.hold = r.hold[:0]
+	r.hk = holdNone
 }
 
 // startHold starts holding at index i of the current chunk.
@@ -500,6 +580,13 @@ func (r *Rewriter) bodyBefore() {
 
 // textBefore handles non-whitespace text at index i in the data state before
 // the body exists: the parser creates head and body for it.
+// notDocument handles DocumentOnly when the first token is not one of a
+// document: nothing will be inserted.
+func (r *Rewriter) notDocument() {
+	r.docPending = false
+	r.headDone, r.bodyDone = true, true
+}
+
 func (r *Rewriter) textBefore(i int) {
 	if !r.headDone {
 		r.insertAt(i, r.opts.HeadStart)

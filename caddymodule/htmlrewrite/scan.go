@@ -33,138 +33,435 @@ func lower(c byte) byte {
 	return c
 }
 
-// scan runs the tokenizer over r.p from index i.
+// indexByte is bytes.IndexByte tuned for the short runs of markup (text
+// between tags, attribute values): a plain loop over the first bytes is
+// cheaper than setting up the vectorised search.
+func indexByte(b []byte, c byte) int {
+	const short = 16
+	for i := 0; i < len(b) && i < short; i++ {
+		if b[i] == c {
+			return i
+		}
+	}
+	if len(b) <= short {
+		return -1
+	}
+	if k := bytes.IndexByte(b[short:], c); k >= 0 {
+		return k + short
+	}
+	return -1
+}
+
+// Pseudo-states returned by attrs when the tag ended ('>' consumed). They
+// are never stored in r.st.
+const (
+	tagEnded   state = 254
+	tagEndedSC state = 255 // ... from the self-closing start tag state
+)
+
+// scan runs the tokenizer over r.p from index i. Each state group has its
+// own function, which loops while the tokenizer stays in that group and
+// returns the index where it left it (len(r.p) when the chunk is used up).
 func (r *Rewriter) scan(i int) {
+	n := len(r.p)
+	for i < n {
+		switch st := r.st; {
+		case st == stData:
+			i = r.scanData(i)
+		case st <= stTagName:
+			i = r.scanTagOpen(i)
+		case st <= stSelfClosingStartTag:
+			i = r.scanAttrs(i)
+		case st <= stCDATAEnd:
+			i = r.scanMarkup(i)
+		case st <= stRawTextEndTagName:
+			i = r.scanRawText(i)
+		case st <= stScriptDoubleEscapeEnd:
+			i = r.scanScript(i)
+		default: // stPlaintext: the rest of the document is text
+			return
+		}
+	}
+}
+
+// ---------------------------------------------------------------- data
+
+// scanData runs the data state: text up to the next '<'.
+func (r *Rewriter) scanData(i int) int {
+	p := r.p
+	n := len(p)
+	if r.preBody() {
+		for i < n && isWS(p[i]) {
+			i++
+		}
+		if i == n {
+			return n
+		}
+		if p[i] != '<' {
+			if r.docPending {
+				r.notDocument()
+			} else {
+				r.textBefore(i)
+			}
+			return i
+		}
+	} else {
+		if r.bodyDone && r.opts.Tags == nil && r.hk == holdNone && r.bomPos < 0 {
+			// Both snippets are placed and no tag is rewritten:
+			// nothing is left to find (see Write).
+			r.done = true
+			return n
+		}
+		if r.opts.Tags != nil && len(r.foreign) == 0 {
+			// Only a TagRewriter's tags and the tags that change the
+			// tokenizer state can matter: skip over the rest.
+			i = r.skipTags(i)
+			if i == n || r.st != stData {
+				return n
+			}
+		} else {
+			k := bytes.IndexByte(p[i:], '<')
+			if k < 0 {
+				return n
+			}
+			i += k
+		}
+	}
+	// p[i] == '<'
+	if r.opts.Tags != nil || r.preBody() {
+		r.startHold(holdName, i)
+	}
+	r.st = stTagOpen
+	return i + 1
+}
+
+// skipTags is the data state once the insertion points are behind us,
+// with a TagRewriter and outside foreign content. It passes over text and
+// over complete tags whose name is neither wanted by the TagRewriter nor
+// changes the tokenizer or tree-construction state (see nameEntry): those
+// are only scanned to their '>', honouring quoted attribute values. It
+// returns the index of a '<' the general tag states must handle, or
+// len(r.p). When the chunk ends inside a skipped tag, r.st is its
+// attribute state and the general states finish it.
+func (r *Rewriter) skipTags(i int) int {
+	p := r.p
+	n := len(p)
+	for {
+		k := indexByte(p[i:], '<')
+		if k < 0 {
+			return n
+		}
+		i += k
+		j := i + 1
+		if j >= n {
+			return i
+		}
+		c := p[j]
+		end := c == '/'
+		if end {
+			if j++; j >= n {
+				return i
+			}
+			c = p[j]
+		}
+		if !isAlpha(c) {
+			if end || c == '!' || c == '?' {
+				return i
+			}
+			i = j // the '<' is text
+			continue
+		}
+		s := j
+		for j < n && class[p[j]]&clNameEnd == 0 {
+			j++
+		}
+		if j == n {
+			return i
+		}
+		if end && r.template == 0 {
+			// Outside templates and foreign content no end tag matters.
+		} else if e := &r.nameCache[nameSlot(p[s:j])]; e.flags != 0 && e.name == string(p[s:j]) {
+			// (the common case, inlined)
+			if end && e.flags&fEndMatters != 0 || !end && e.flags&(fWanted|fStartMatters) != 0 {
+				return i
+			}
+		} else if !r.boring(p[s:j], end) {
+			return i
+		}
+		// The tag cannot matter: run its attribute states to its '>'.
+		st := stBeforeAttrName
+		switch p[j] {
+		case '>':
+			i = j + 1
+			continue
+		case '/':
+			st = stSelfClosingStartTag
+		}
+		if st == stBeforeAttrName {
+			j, st = r.skipAttrs(j + 1)
+		} else {
+			j, st = r.attrs(j+1, st, false)
+		}
+		if st < tagEnded {
+			// The chunk ended inside the tag: scanAttrs resumes it.
+			// (tagEnd does nothing for such a tag.)
+			r.beginTag(end)
+			r.nameDecided = true
+			r.st = st
+			return n
+		}
+		i = j
+	}
+}
+
+// boring reports whether a tag with this raw name can be skipped by
+// skipTags: a start tag that the TagRewriter does not want and that does
+// not switch the tokenizer to raw text, foreign content or a template, or
+// an end tag other than </template>.
+func (r *Rewriter) boring(b []byte, end bool) bool {
+	if len(b) > maxName {
+		return true // never passed to the TagRewriter, changes nothing
+	}
+	e := r.lookupRaw(b)
+	if end {
+		return e.flags&fEndMatters == 0
+	}
+	return e.flags&(fWanted|fStartMatters) == 0
+}
+
+// ---------------------------------------------------------------- tag open and tag name
+
+// scanTagOpen runs the tag open, end tag open and tag name states.
+func (r *Rewriter) scanTagOpen(i int) int {
 	p := r.p
 	n := len(p)
 	for i < n {
 		c := p[i]
 		switch r.st {
-		case stData:
-			if r.preBody() {
-				for i < n && isWS(p[i]) {
-					i++
-				}
-				if i == n {
-					return
-				}
-				if p[i] != '<' {
-					r.textBefore(i)
-					continue
-				}
-			} else {
-				if r.bodyDone && r.opts.Tags == nil && r.hk == holdNone && r.bomPos < 0 {
-					// Both snippets are placed and no tag is rewritten:
-					// nothing is left to find (see Write).
-					r.done = true
-					return
-				}
-				k := bytes.IndexByte(p[i:], '<')
-				if k < 0 {
-					return
-				}
-				i += k
-			}
-			// p[i] == '<'
-			if r.opts.Tags != nil || r.preBody() {
-				r.startHold(holdName, i)
-			}
-			r.st = stTagOpen
-			i++
-
 		case stTagOpen:
 			switch {
 			case c == '!':
 				r.release()
-				r.st, r.mdPos, r.mdCDATA = stMarkupDeclOpen, 0, false
-				i++
+				r.st, r.mdPos, r.mdKind = stMarkupDeclOpen, 0, mdNone
+				return i + 1
 			case c == '/':
 				r.st = stEndTagOpen
 				i++
 			case isAlpha(c):
 				r.beginTag(false)
-				i++
 				r.st = stTagName
 				r.appendName(c)
+				i++
 			case c == '?':
 				r.release()
 				r.st = stBogusComment
-				i++
+				return i + 1
 			default:
 				// The '<' is text.
 				if r.hk == holdName && r.preBody() {
-					r.headBefore()
-					r.bodyBefore()
+					if r.docPending {
+						r.notDocument()
+					} else {
+						r.headBefore()
+						r.bodyBefore()
+					}
 				}
 				r.release()
 				r.st = stData
+				return i
 			}
 
 		case stEndTagOpen:
 			switch {
 			case isAlpha(c):
 				r.beginTag(true)
-				i++
 				r.st = stTagName
 				r.appendName(c)
+				i++
 			case c == '>':
 				// "</>" is dropped by the tokenizer.
 				r.release()
 				r.st = stData
-				i++
+				return i + 1
 			default:
 				r.release()
 				r.st = stBogusComment
+				return i
 			}
 
-		case stTagName:
+		default: // stTagName
 			j := i
 			for j < n && class[p[j]]&clNameEnd == 0 {
 				j++
 			}
 			r.appendNames(p[i:j])
-			i = j
-			if i == n {
-				return
+			if j == n {
+				return n
 			}
-			c = p[i]
 			r.nameDone()
-			i = r.tagChar(c, i)
+			return r.tagChar(p[j], j)
+		}
+	}
+	return n
+}
 
+// tagChar handles the character that ends a tag name: whitespace, '/' or
+// '>' at index i. It returns the next index.
+func (r *Rewriter) tagChar(c byte, i int) int {
+	switch c {
+	case '>':
+		return r.tagEnd(i + 1)
+	case '/':
+		r.st = stSelfClosingStartTag
+	default:
+		r.st = stBeforeAttrName
+	}
+	return i + 1
+}
+
+// ---------------------------------------------------------------- attributes
+
+// scanAttrs runs the attribute states of the current tag up to its '>'.
+func (r *Rewriter) scanAttrs(i int) int {
+	// Attribute names only matter for <font> in foreign content.
+	names := r.tagName == "font" && !r.isEnd
+	var j int
+	var st state
+	if r.st == stBeforeAttrName && !names {
+		j, st = r.skipAttrs(i)
+	} else {
+		j, st = r.attrs(i, r.st, names)
+	}
+	switch st {
+	case tagEnded:
+		return r.tagEnd(j)
+	case tagEndedSC:
+		r.selfClosing = true
+		return r.tagEnd(j)
+	}
+	r.st = st
+	return j
+}
+
+// skipAttrs is attrs from the before attribute name state, without
+// recording names, with a straight path for the common shapes (name,
+// name=unquoted, name="value", name='value' separated by whitespace); it
+// hands anything else to attrs in the state reached.
+func (r *Rewriter) skipAttrs(i int) (int, state) {
+	p := r.p
+	n := len(p)
+	for {
+		// before attribute name
+		for i < n && class[p[i]]&clWS != 0 {
+			i++
+		}
+		if i >= n {
+			return n, stBeforeAttrName
+		}
+		c := p[i]
+		if c == '>' {
+			return i + 1, tagEnded
+		}
+		if c == '/' || c == '=' {
+			return r.attrs(i, stBeforeAttrName, false)
+		}
+		// attribute name
+		for i < n && class[p[i]]&clAttrEnd == 0 {
+			i++
+		}
+		if i >= n {
+			return n, stAttrName
+		}
+		if c = p[i]; c != '=' {
+			if c == '>' {
+				return i + 1, tagEnded
+			}
+			return r.attrs(i, stAfterAttrName, false)
+		}
+		// before attribute value
+		if i++; i >= n {
+			return n, stBeforeAttrValue
+		}
+		if c = p[i]; c != '"' && c != '\'' {
+			return r.attrs(i, stBeforeAttrValue, false)
+		}
+		k := indexByte(p[i+1:], c)
+		if k < 0 {
+			if c == '"' {
+				return n, stAttrValueDQ
+			}
+			return n, stAttrValueSQ
+		}
+		// after attribute value (quoted)
+		if i += k + 2; i >= n {
+			return n, stAfterAttrValueQuoted
+		}
+		if c = p[i]; c == '>' {
+			return i + 1, tagEnded
+		}
+		if class[c]&clWS == 0 {
+			return r.attrs(i, stAfterAttrValueQuoted, false)
+		}
+		i++
+	}
+}
+
+// attrs runs the attribute states (before attribute name to self-closing
+// start tag) over r.p from index i in state st. When the tag ends it
+// returns the index after its '>' and tagEnded or tagEndedSC; otherwise
+// len(r.p) and the state at the end of the chunk. With names set, the
+// attribute names are recorded (appendAttr, attrDone).
+func (r *Rewriter) attrs(i int, st state, names bool) (int, state) {
+	p := r.p
+	n := len(p)
+	for i < n {
+		c := p[i]
+		switch st {
 		case stBeforeAttrName:
 			switch {
 			case isWS(c):
 				i++
-			case c == '/' || c == '>':
-				r.st = stAfterAttrName
-			case c == '=':
-				r.attrLen = 0
-				r.appendAttr(c)
-				r.st = stAttrName
+			case c == '/':
+				// (via after attribute name)
+				st = stSelfClosingStartTag
 				i++
+			case c == '>':
+				return i + 1, tagEnded
 			default:
-				r.attrLen = 0
-				r.st = stAttrName
+				st = stAttrName
+				if names {
+					r.attrLen = 0
+				}
+				if c == '=' {
+					// '=' starts an attribute name here.
+					if names {
+						r.appendAttr(c)
+					}
+					i++
+				}
 			}
 
 		case stAttrName:
-			for i < n {
-				c = p[i]
-				if class[c]&clAttrEnd != 0 {
-					break
-				}
-				r.appendAttr(c)
+			s := i
+			for i < n && class[p[i]]&clAttrEnd == 0 {
 				i++
+			}
+			if names {
+				for _, b := range p[s:i] {
+					r.appendAttr(b)
+				}
 			}
 			if i == n {
-				return
+				return n, st
 			}
-			r.attrDone()
-			if c == '=' {
-				r.st = stBeforeAttrValue
+			if names {
+				r.attrDone()
+			}
+			if p[i] == '=' {
+				st = stBeforeAttrValue
 				i++
 			} else {
-				r.st = stAfterAttrName
+				st = stAfterAttrName
 			}
 
 		case stAfterAttrName:
@@ -172,16 +469,18 @@ func (r *Rewriter) scan(i int) {
 			case isWS(c):
 				i++
 			case c == '/':
-				r.st = stSelfClosingStartTag
+				st = stSelfClosingStartTag
 				i++
 			case c == '=':
-				r.st = stBeforeAttrValue
+				st = stBeforeAttrValue
 				i++
 			case c == '>':
-				i = r.tagEnd(i + 1)
+				return i + 1, tagEnded
 			default:
-				r.attrLen = 0
-				r.st = stAttrName
+				st = stAttrName
+				if names {
+					r.attrLen = 0
+				}
 			}
 
 		case stBeforeAttrValue:
@@ -189,94 +488,96 @@ func (r *Rewriter) scan(i int) {
 			case isWS(c):
 				i++
 			case c == '"':
-				r.st = stAttrValueDQ
+				st = stAttrValueDQ
 				i++
 			case c == '\'':
-				r.st = stAttrValueSQ
+				st = stAttrValueSQ
 				i++
 			case c == '>':
-				i = r.tagEnd(i + 1)
+				return i + 1, tagEnded
 			default:
-				r.st = stAttrValueUnquoted
+				st = stAttrValueUnquoted
 			}
 
 		case stAttrValueDQ, stAttrValueSQ:
 			q := byte('"')
-			if r.st == stAttrValueSQ {
+			if st == stAttrValueSQ {
 				q = '\''
 			}
-			k := bytes.IndexByte(p[i:], q)
+			k := indexByte(p[i:], q)
 			if k < 0 {
-				return
+				return n, st
 			}
 			i += k + 1
-			r.st = stAfterAttrValueQuoted
+			st = stAfterAttrValueQuoted
 
 		case stAttrValueUnquoted:
 			for i < n && class[p[i]]&clUnquoted == 0 {
 				i++
 			}
 			if i == n {
-				return
+				return n, st
 			}
-			if c = p[i]; c == '>' {
-				i = r.tagEnd(i + 1)
-			} else {
-				r.st = stBeforeAttrName
-				i++
+			if p[i] == '>' {
+				return i + 1, tagEnded
 			}
+			st = stBeforeAttrName
+			i++
 
 		case stAfterAttrValueQuoted:
 			switch {
 			case isWS(c):
-				r.st = stBeforeAttrName
+				st = stBeforeAttrName
 				i++
 			case c == '/':
-				r.st = stSelfClosingStartTag
+				st = stSelfClosingStartTag
 				i++
 			case c == '>':
-				i = r.tagEnd(i + 1)
+				return i + 1, tagEnded
 			default:
-				r.st = stBeforeAttrName
+				st = stBeforeAttrName
 			}
 
-		case stSelfClosingStartTag:
+		default: // stSelfClosingStartTag
 			if c == '>' {
-				r.selfClosing = true
-				i = r.tagEnd(i + 1)
-			} else {
-				r.st = stBeforeAttrName
+				return i + 1, tagEndedSC
 			}
+			st = stBeforeAttrName
+		}
+	}
+	return n, st
+}
 
+// ---------------------------------------------------------------- comments, DOCTYPE, CDATA
+
+// Markup declarations being matched after "<!".
+const (
+	mdNone    uint8 = iota
+	mdComment       // "--"
+	mdCDATA         // "[CDATA[" (foreign content only)
+	mdDoctype       // "DOCTYPE", case-insensitively (only while DocumentOnly is undecided)
+)
+
+// scanMarkup runs the markup declaration, comment, bogus comment (and
+// DOCTYPE) and CDATA section states.
+func (r *Rewriter) scanMarkup(i int) int {
+	p := r.p
+	n := len(p)
+	for i < n {
+		c := p[i]
+		switch r.st {
 		case stMarkupDeclOpen:
-			switch {
-			case r.mdPos == 0 && c == '-':
-				r.mdPos = 1
+			if r.markupDeclOpen(c) {
 				i++
-			case r.mdPos == 0 && c == '[' && len(r.foreign) > 0:
-				r.mdPos, r.mdCDATA = 1, true
-				i++
-			case r.mdPos == 1 && !r.mdCDATA && c == '-':
-				r.st = stCommentStart
-				i++
-			case r.mdCDATA && c == "[CDATA["[r.mdPos]:
-				r.mdPos++
-				i++
-				if r.mdPos == len("[CDATA[") {
-					r.st = stCDATA
-				}
-			default:
-				// DOCTYPE or bogus comment: both end at the first '>'.
-				r.st = stBogusComment
 			}
 
 		case stBogusComment:
 			k := bytes.IndexByte(p[i:], '>')
 			if k < 0 {
-				return
+				return n
 			}
-			i += k + 1
 			r.st = stData
+			return i + k + 1
 
 		case stCommentStart, stCommentStartDash:
 			switch c {
@@ -289,7 +590,7 @@ func (r *Rewriter) scan(i int) {
 				i++
 			case '>':
 				r.st = stData
-				i++
+				return i + 1
 			default:
 				r.st = stComment
 			}
@@ -297,7 +598,7 @@ func (r *Rewriter) scan(i int) {
 		case stComment:
 			k := bytes.IndexByte(p[i:], '-')
 			if k < 0 {
-				return
+				return n
 			}
 			i += k + 1
 			r.st = stCommentEndDash
@@ -314,7 +615,7 @@ func (r *Rewriter) scan(i int) {
 			switch c {
 			case '>':
 				r.st = stData
-				i++
+				return i + 1
 			case '!':
 				r.st = stCommentEndBang
 				i++
@@ -331,7 +632,7 @@ func (r *Rewriter) scan(i int) {
 				i++
 			case '>':
 				r.st = stData
-				i++
+				return i + 1
 			default:
 				r.st = stComment
 			}
@@ -339,7 +640,7 @@ func (r *Rewriter) scan(i int) {
 		case stCDATA:
 			k := bytes.IndexByte(p[i:], ']')
 			if k < 0 {
-				return
+				return n
 			}
 			i += k + 1
 			r.st = stCDATABracket
@@ -352,30 +653,96 @@ func (r *Rewriter) scan(i int) {
 				r.st = stCDATA
 			}
 
-		case stCDATAEnd:
+		default: // stCDATAEnd
 			switch c {
 			case ']':
 				i++
 			case '>':
 				r.st = stData
-				i++
+				return i + 1
 			default:
 				r.st = stCDATA
 			}
+		}
+	}
+	return n
+}
 
-		case stRawText, stScript:
+// markupDeclOpen handles character c after "<!" (and any matched part of
+// "--", "[CDATA[" or "DOCTYPE"). It leaves r.st at stMarkupDeclOpen while
+// matching, sets stCommentStart, stCDATA or (DOCTYPE) stBogusComment when c
+// completes a match, or stBogusComment on a mismatch. It reports whether c
+// was consumed (on a mismatch it is reconsumed). A DOCTYPE and a bogus
+// comment both end at the first '>'.
+func (r *Rewriter) markupDeclOpen(c byte) bool {
+	if r.mdPos == 0 {
+		switch {
+		case c == '-':
+			r.mdKind = mdComment
+		case c == '[' && len(r.foreign) > 0:
+			r.mdKind = mdCDATA
+		case (c == 'd' || c == 'D') && r.docPending:
+			r.mdKind = mdDoctype
+		default:
+			r.st = stBogusComment
+			return false
+		}
+		r.mdPos = 1
+		return true
+	}
+	var want string
+	switch r.mdKind {
+	case mdComment:
+		want = "--"
+	case mdCDATA:
+		want = "[CDATA["
+	default:
+		want = "doctype"
+	}
+	ok := c == want[r.mdPos]
+	if r.mdKind == mdDoctype {
+		ok = lower(c) == want[r.mdPos]
+	}
+	if !ok {
+		r.st = stBogusComment
+		return false
+	}
+	r.mdPos++
+	if r.mdPos < len(want) {
+		return true
+	}
+	switch r.mdKind {
+	case mdComment:
+		r.st = stCommentStart
+	case mdCDATA:
+		r.st = stCDATA
+	default:
+		// A DOCTYPE first: the stream is a document.
+		r.docPending = false
+		r.st = stBogusComment
+	}
+	return true
+}
+
+// ---------------------------------------------------------------- RCDATA and RAWTEXT
+
+// scanRawText runs the RCDATA/RAWTEXT states: text up to "</name" where
+// name is the element's.
+func (r *Rewriter) scanRawText(i int) int {
+	p := r.p
+	n := len(p)
+	for i < n {
+		c := p[i]
+		switch r.st {
+		case stRawText:
 			k := bytes.IndexByte(p[i:], '<')
 			if k < 0 {
-				return
+				return n
 			}
 			i += k
 			r.textLT(i)
+			r.st = stRawTextLT
 			i++
-			if r.st == stRawText {
-				r.st = stRawTextLT
-			} else {
-				r.st = stScriptLT
-			}
 
 		case stRawTextLT:
 			if c == '/' {
@@ -384,6 +751,87 @@ func (r *Rewriter) scan(i int) {
 			} else {
 				r.st = stRawText
 			}
+
+		case stRawTextEndTagOpen:
+			r.endTagOpen(c)
+
+		default: // stRawTextEndTagName
+			j, ok := r.endTagName(c, i)
+			if !ok {
+				return j
+			}
+			i = j
+		}
+	}
+	return n
+}
+
+// endTagOpen handles c after "</" in raw text or script data: a letter
+// starts the candidate end tag's name (reconsumed), anything else is text.
+func (r *Rewriter) endTagOpen(c byte) {
+	if isAlpha(c) {
+		r.endPos, r.endOK = 0, true
+		r.st++ // the matching end tag name state
+	} else {
+		r.st = r.textState()
+	}
+}
+
+// endTagName handles c at index i in one of the end tag name states of raw
+// text or script data. It returns the next index, and false when the end
+// tag of the element was found (the tokenizer left raw text).
+func (r *Rewriter) endTagName(c byte, i int) (int, bool) {
+	if isAlpha(c) {
+		r.matchEnd(c, r.rawName)
+		return i + 1, true
+	}
+	if (isWS(c) || c == '/' || c == '>') && r.endOK && r.endPos == len(r.rawName) {
+		r.rawEndTag(i)
+		return r.tagChar(c, i), false
+	}
+	r.st = r.textState()
+	return i, true
+}
+
+// textState is the state to reconsume in when a candidate end tag turns out
+// to be text.
+func (r *Rewriter) textState() state {
+	switch r.st {
+	case stRawTextEndTagOpen, stRawTextEndTagName:
+		return stRawText
+	case stScriptEndTagOpen, stScriptEndTagName:
+		return stScript
+	}
+	return stScriptEscaped
+}
+
+func (r *Rewriter) matchEnd(c byte, want string) {
+	if r.endOK && r.endPos < len(want) && lower(c) == want[r.endPos] {
+		r.endPos++
+	} else {
+		r.endOK = false
+	}
+}
+
+// ---------------------------------------------------------------- script data
+
+// scanScript runs the script data states, with their escaped ("<!--") and
+// double-escaped ("<!--<script>") variants.
+func (r *Rewriter) scanScript(i int) int {
+	p := r.p
+	n := len(p)
+	for i < n {
+		c := p[i]
+		switch r.st {
+		case stScript:
+			k := bytes.IndexByte(p[i:], '<')
+			if k < 0 {
+				return n
+			}
+			i += k
+			r.textLT(i)
+			r.st = stScriptLT
+			i++
 
 		case stScriptLT:
 			switch c {
@@ -397,38 +845,23 @@ func (r *Rewriter) scan(i int) {
 				r.st = stScript
 			}
 
-		case stRawTextEndTagOpen, stScriptEndTagOpen, stScriptEscapedEndTagOpen:
-			if isAlpha(c) {
-				r.endPos, r.endOK = 0, true
-				r.st++ // the matching end tag name state
-			} else {
-				r.st = r.textState()
-			}
+		case stScriptEndTagOpen, stScriptEscapedEndTagOpen:
+			r.endTagOpen(c)
 
-		case stRawTextEndTagName, stScriptEndTagName, stScriptEscapedEndTagName:
-			if isAlpha(c) {
-				r.matchEnd(c, r.rawName)
-				i++
-				continue
+		case stScriptEndTagName, stScriptEscapedEndTagName:
+			j, ok := r.endTagName(c, i)
+			if !ok {
+				return j
 			}
-			if (isWS(c) || c == '/' || c == '>') && r.endOK && r.endPos == len(r.rawName) {
-				r.rawEndTag(i)
-				i = r.tagChar(c, i)
-			} else {
-				r.st = r.textState()
-			}
+			i = j
 
-		case stScriptEscapeStart:
+		case stScriptEscapeStart, stScriptEscapeStartDash:
 			if c == '-' {
-				r.st = stScriptEscapeStartDash
-				i++
-			} else {
-				r.st = stScript
-			}
-
-		case stScriptEscapeStartDash:
-			if c == '-' {
-				r.st = stScriptEscapedDashDash
+				if r.st == stScriptEscapeStart {
+					r.st = stScriptEscapeStartDash
+				} else {
+					r.st = stScriptEscapedDashDash
+				}
 				i++
 			} else {
 				r.st = stScript
@@ -439,7 +872,7 @@ func (r *Rewriter) scan(i int) {
 				i++
 			}
 			if i == n {
-				return
+				return n
 			}
 			if p[i] == '-' {
 				r.st = stScriptEscapedDash
@@ -476,40 +909,14 @@ func (r *Rewriter) scan(i int) {
 			}
 
 		case stScriptDoubleEscapeStart, stScriptDoubleEscapeEnd:
-			switch {
-			case isWS(c) || c == '/' || c == '>':
-				script := r.endOK && r.endPos == len("script")
-				if r.st == stScriptDoubleEscapeStart {
-					if script {
-						r.st = stScriptDoubleEscaped
-					} else {
-						r.st = stScriptEscaped
-					}
-				} else {
-					if script {
-						r.st = stScriptEscaped
-					} else {
-						r.st = stScriptDoubleEscaped
-					}
-				}
-				i++
-			case isAlpha(c):
-				r.matchEnd(c, "script")
-				i++
-			default:
-				if r.st == stScriptDoubleEscapeStart {
-					r.st = stScriptEscaped
-				} else {
-					r.st = stScriptDoubleEscaped
-				}
-			}
+			i = r.doubleEscape(c, i)
 
 		case stScriptDoubleEscaped:
 			for i < n && p[i] != '-' && p[i] != '<' {
 				i++
 			}
 			if i == n {
-				return
+				return n
 			}
 			if p[i] == '-' {
 				r.st = stScriptDoubleEscapedDash
@@ -531,7 +938,7 @@ func (r *Rewriter) scan(i int) {
 			}
 			i++
 
-		case stScriptDoubleEscapedLT:
+		default: // stScriptDoubleEscapedLT
 			if c == '/' {
 				r.endPos, r.endOK = 0, true
 				r.st = stScriptDoubleEscapeEnd
@@ -539,397 +946,33 @@ func (r *Rewriter) scan(i int) {
 			} else {
 				r.st = stScriptDoubleEscaped
 			}
-
-		case stPlaintext:
-			return
-
-		default:
-			panic("htmlrewrite: bad state")
 		}
 	}
+	return n
 }
 
-// textState is the state to reconsume in when a candidate end tag turns out
-// to be text.
-func (r *Rewriter) textState() state {
-	switch r.st {
-	case stRawTextEndTagOpen, stRawTextEndTagName:
-		return stRawText
-	case stScriptEndTagOpen, stScriptEndTagName:
-		return stScript
+// doubleEscape handles c at index i in the script data double escape start
+// and end states, which match "script" to switch between escaped and
+// double-escaped. It returns the next index.
+func (r *Rewriter) doubleEscape(c byte, i int) int {
+	start := r.st == stScriptDoubleEscapeStart
+	switch {
+	case isWS(c) || c == '/' || c == '>':
+		script := r.endOK && r.endPos == len("script")
+		if start == script {
+			r.st = stScriptDoubleEscaped
+		} else {
+			r.st = stScriptEscaped
+		}
+		return i + 1
+	case isAlpha(c):
+		r.matchEnd(c, "script")
+		return i + 1
 	}
-	return stScriptEscaped
-}
-
-func (r *Rewriter) matchEnd(c byte, want string) {
-	if r.endOK && r.endPos < len(want) && lower(c) == want[r.endPos] {
-		r.endPos++
+	if start {
+		r.st = stScriptEscaped
 	} else {
-		r.endOK = false
+		r.st = stScriptDoubleEscaped
 	}
-}
-
-// tagChar handles the character that ends a tag name: whitespace, '/' or
-// '>' at index i. It returns the next index.
-func (r *Rewriter) tagChar(c byte, i int) int {
-	switch c {
-	case '>':
-		return r.tagEnd(i + 1)
-	case '/':
-		r.st = stSelfClosingStartTag
-	default:
-		r.st = stBeforeAttrName
-	}
-	return i + 1
-}
-
-func (r *Rewriter) beginTag(end bool) {
-	r.isEnd = end
-	r.rawEnd = false
-	r.selfClosing = false
-	r.nameDecided = false
-	r.nameOver = false
-	r.nameLen = 0
-	r.tagName = ""
-	r.fontBreak = false
-	r.tagWanted = false
-}
-
-func (r *Rewriter) appendNames(b []byte) {
-	if k := min(len(b), maxName-r.nameLen); k > 0 {
-		for i, c := range b[:k] {
-			r.name[r.nameLen+i] = lower(c)
-		}
-		r.nameLen += k
-		b = b[k:]
-	}
-	if len(b) > 0 && !r.nameDecided {
-		r.nameOver = true
-		r.nameDone()
-	}
-}
-
-func (r *Rewriter) appendName(c byte) {
-	if r.nameLen < maxName {
-		r.name[r.nameLen] = lower(c)
-		r.nameLen++
-		return
-	}
-	if !r.nameDecided {
-		r.nameOver = true
-		r.nameDone()
-	}
-}
-
-func (r *Rewriter) appendAttr(c byte) {
-	if r.attrLen < len(r.attr) {
-		r.attr[r.attrLen] = lower(c)
-	}
-	r.attrLen++
-}
-
-func (r *Rewriter) attrDone() {
-	if r.tagName == "font" && !r.isEnd && r.attrLen <= len(r.attr) {
-		switch string(r.attr[:r.attrLen]) {
-		case "color", "face", "size":
-			r.fontBreak = true
-		}
-	}
-}
-
-// textLT records, while holding a raw-text element's text, where a '<' that
-// may start its end tag is.
-func (r *Rewriter) textLT(i int) {
-	if r.hk == holdText {
-		r.ltPos = r.heldLen(i)
-	}
-}
-
-// nameDone is called once the name of the current tag is known: it places
-// snippets that go before the tag and decides whether to hold the tag.
-func (r *Rewriter) nameDone() {
-	if r.nameDecided {
-		return
-	}
-	r.nameDecided = true
-	pre := r.preBody()
-	name := ""
-	switch {
-	case r.nameOver:
-	case r.opts.Tags != nil || pre || len(r.foreign) > 0:
-		name = r.intern(r.name[:r.nameLen])
-	default:
-		// Only a few names matter here: no map lookup.
-		name = special(r.name[:r.nameLen])
-	}
-	r.tagName = name
-	if r.isEnd {
-		if pre {
-			switch name {
-			case "head":
-				r.headBefore()
-				r.afterHead = true
-			case "body", "html", "br":
-				r.headBefore()
-				r.bodyBefore()
-			}
-		}
-		r.release()
-		return
-	}
-	if pre {
-		switch {
-		case name == "html":
-		case name == "head":
-			if !r.headDone {
-				r.pendHead = true
-			}
-		case name == "body":
-			r.headBefore()
-			r.pendBody = true
-		case name == "frameset":
-			r.headBefore()
-			r.bodyDone, r.noBody = true, true
-		case inHead(name) && !(name == "noscript" && r.afterHead):
-			// (After </head>, <noscript> is body content.)
-			r.headBefore()
-		default:
-			r.headBefore()
-			r.bodyBefore()
-		}
-	}
-	if r.opts.Tags != nil && r.hk == holdName && name != "" {
-		r.tagWanted = r.opts.Tags.WantTag(name)
-		if r.tagWanted || rawState(name) != stData && r.startIsHTML(name, false) {
-			r.hk = holdTag
-			return
-		}
-	}
-	r.release()
-}
-
-// startIsHTML reports whether a start tag with this name is processed as
-// HTML (rather than as a foreign element) given the open foreign elements.
-func (r *Rewriter) startIsHTML(name string, fontBreak bool) bool {
-	n := len(r.foreign)
-	if n == 0 {
-		return true
-	}
-	top := &r.foreign[n-1]
-	switch {
-	case top.ip == ipHTML:
-		return true
-	case top.ip == ipMathText && name != "mglyph" && name != "malignmark":
-		return true
-	case top.name == "annotation-xml" && name == "svg":
-		return true
-	}
-	return breakout(name) || fontBreak
-}
-
-// popForeign pops foreign elements up to the nearest integration point or
-// HTML element.
-func (r *Rewriter) popForeign() {
-	for n := len(r.foreign); n > 0; n-- {
-		top := r.foreign[n-1]
-		if top.ip != ipNone {
-			return
-		}
-		r.foreign = r.foreign[:n-1]
-		if top.root {
-			return
-		}
-	}
-}
-
-func (r *Rewriter) pushForeign(name string, ns uint8, root bool) {
-	if len(r.foreign) >= maxForeign {
-		return
-	}
-	f := frame{name: name, ns: ns, root: root}
-	switch {
-	case ns == nsSVG && (name == "foreignobject" || name == "desc" || name == "title"):
-		f.ip = ipHTML
-	case ns == nsMath && (name == "mi" || name == "mo" || name == "mn" || name == "ms" || name == "mtext"):
-		f.ip = ipMathText
-	}
-	r.foreign = append(r.foreign, f)
-}
-
-// rawEndTag is called at index i, the character after "</name", when that
-// is the end tag of the current raw-text element.
-func (r *Rewriter) rawEndTag(i int) {
-	if r.hk == holdText {
-		if r.heldLen(i) > r.maxHold {
-			r.release()
-		} else {
-			full := r.held(i)
-			text, tail := full[r.textFrom:r.ltPos], full[r.ltPos:]
-			if er, ok := r.opts.Tags.(ElementRewriter); ok && r.textFrom > 0 {
-				// The start tag was held with the text (see tagEnd).
-				start, repl := er.RewriteElement(r.rawName, r.startTag, text)
-				switch {
-				case start == nil && repl == nil:
-					r.release()
-				default:
-					if start == nil {
-						start = full[:r.textFrom]
-					}
-					if repl == nil {
-						repl = text
-					}
-					r.replaceHeld(i, start, repl, tail)
-				}
-			} else if repl := r.opts.Tags.RewriteText(r.rawName, r.startTag, text); repl != nil {
-				r.replaceHeld(i, repl, tail, nil)
-			} else {
-				r.release()
-			}
-		}
-	}
-	r.beginTag(true)
-	r.nameDecided = true
-	r.rawEnd = true
-	r.tagName = r.rawName
-}
-
-// tagEnd is called when the current tag ends; j is the index after '>'. It
-// returns j.
-func (r *Rewriter) tagEnd(j int) int {
-	r.st = stData
-	name := r.tagName
-	if r.isEnd {
-		if !r.rawEnd {
-			r.endTag(name)
-		}
-		return j
-	}
-
-	// Start tag. Whether it is an HTML element depends on the foreign
-	// elements open before it.
-	html := r.startIsHTML(name, r.fontBreak)
-	rawText := html && rawState(name) != stData
-
-	// Rewrite it if asked.
-	wantText, keepStart := false, false
-	if r.hk == holdTag {
-		if r.heldLen(j) > r.maxHold {
-			r.release()
-		} else {
-			raw := r.held(j)
-			startTag := raw
-			var repl []byte
-			if r.tagWanted {
-				repl = r.opts.Tags.RewriteTag(name, raw)
-			}
-			if repl != nil {
-				startTag = repl
-			}
-			if rawText && r.opts.Tags.WantText(name, startTag) {
-				r.startTag = append(r.startTag[:0], startTag...)
-				wantText = true
-			}
-			_, elem := r.opts.Tags.(ElementRewriter)
-			switch {
-			case repl != nil:
-				r.replaceHeld(j, repl, nil, nil)
-			case wantText && elem:
-				// Keep holding the unchanged start tag with the text,
-				// so RewriteElement can still replace it.
-				keepStart = true
-			default:
-				r.release()
-			}
-		}
-	}
-
-	// Tree construction, as far as tokenization depends on it.
-	if html {
-		if n := len(r.foreign); n > 0 && r.foreign[n-1].ip == ipNone &&
-			!(r.foreign[n-1].name == "annotation-xml" && name == "svg") {
-			r.popForeign() // breakout
-		}
-		switch name {
-		case "svg", "math":
-			if !r.selfClosing {
-				ns := nsSVG
-				if name == "math" {
-					ns = nsMath
-				}
-				n := len(r.foreign)
-				root := n == 0 || r.foreign[n-1].ip != ipNone
-				r.pushForeign(name, ns, root)
-			}
-		case "template":
-			if len(r.tmplForeign) < maxTemplate && len(r.tmplForeign) == r.template {
-				r.tmplForeign = append(r.tmplForeign, len(r.foreign))
-			}
-			r.template++
-		}
-	} else if !r.selfClosing && name != "" {
-		r.pushForeign(name, r.foreign[len(r.foreign)-1].ns, false)
-	}
-	if n := len(r.foreign); html && n > 0 && r.foreign[n-1].ip != ipNone && !void(name) {
-		r.foreign[n-1].htmlKids = true
-	}
-
-	if r.pendHead {
-		r.pendHead = false
-		r.insertAt(j, r.opts.HeadStart)
-		r.headDone, r.headIns = true, true
-	}
-	if r.pendBody {
-		r.pendBody = false
-		r.insertAt(j, r.opts.BodyStart)
-		r.bodyDone, r.bodyIns = true, true
-	}
-
-	if rawText {
-		r.st = rawState(name)
-		r.rawName = name
-		switch {
-		case keepStart:
-			r.hk = holdText
-			r.textFrom = r.heldLen(j)
-		case wantText:
-			r.startHold(holdText, j)
-			r.textFrom = 0
-		}
-	}
-	return j
-}
-
-// endTag applies a (non raw-text) end tag to the template count and the
-// foreign element stack.
-func (r *Rewriter) endTag(name string) {
-	if n := len(r.foreign); n > 0 && name != "" {
-		top := r.foreign[n-1]
-		if (name == "br" || name == "p") && top.ip == ipNone {
-			r.popForeign()
-			return
-		}
-		// Inside an integration point with HTML elements open, end tags
-		// follow the HTML rules, where </template> closes the HTML
-		// template. (For other end tags the frames are matched anyway:
-		// whether an HTML element is still open is not tracked.)
-		htmlTemplate := name == "template" && r.template > 0 && top.ip != ipNone && top.htmlKids
-		for k := n - 1; k >= 0 && !htmlTemplate; k-- {
-			if r.foreign[k].name == name {
-				r.foreign = r.foreign[:k]
-				return
-			}
-			if r.foreign[k].root {
-				break
-			}
-		}
-	}
-	if name == "template" && r.template > 0 {
-		r.template--
-		if r.template < len(r.tmplForeign) {
-			if d := r.tmplForeign[r.template]; d < len(r.foreign) {
-				r.foreign = r.foreign[:d]
-			}
-			r.tmplForeign = r.tmplForeign[:r.template]
-		}
-	}
+	return i
 }
