@@ -10,20 +10,11 @@ import (
 
 	"github.com/consentgate/caddy-consent/caddymodule/banner"
 	"github.com/consentgate/caddy-consent/caddymodule/csp"
+	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 	"github.com/consentgate/caddy-consent/caddymodule/policy"
 )
 
-func (h *Handler) bannerEnabled() bool {
-	return h.renderer != nil && (h.Banner == nil || !h.Banner.Disabled)
-}
-
 func (h *Handler) provisionBanner() error {
-	h.required = make(map[string]bool)
-	for _, c := range h.policy.Categories() {
-		if c.Required {
-			h.required[c.Name] = true
-		}
-	}
 	cfg := banner.Config{Endpoint: h.Endpoint, DefaultLang: "en", SettingsControl: true}
 	if b := h.Banner; b != nil {
 		cfg.NoticeURL = b.NoticeURL
@@ -36,19 +27,10 @@ func (h *Handler) provisionBanner() error {
 		cfg.Texts = b.Texts
 		cfg.LangTexts = b.LangTexts
 	}
-	operator := make(map[string][]string)
-	for _, c := range h.Categories {
-		operator[c.Name] = append(operator[c.Name], c.Cookies...)
+	if cm := h.engine.ConsentMode(); cm != nil {
+		cfg.ConsentMode = cm
 	}
-	if h.tracking != nil {
-		for _, v := range h.tracking.vendors {
-			operator[v.Category] = append(operator[v.Category], v.Cookies...)
-		}
-		if h.tracking.consentMode != nil {
-			cfg.ConsentMode = h.tracking.consentMode
-		}
-	}
-	h.shownCookies = cookiesToShow(h.policy.Categories(), operator)
+	h.shownCookies = cookiesToShow(h.policy.Categories(), h.engine.OperatorCookies())
 	r, err := banner.New(cfg)
 	if err != nil {
 		return fmt.Errorf("consent: banner: %v", err)
@@ -58,7 +40,7 @@ func (h *Handler) provisionBanner() error {
 }
 
 // view builds what the banner templates show for this visitor.
-func (h *Handler) view(r *http.Request, v *visitor, returnPath, nonce string) banner.View {
+func (h *Handler) view(r *http.Request, v *enforce.Decision, returnPath, nonce string) banner.View {
 	lang := h.renderer.Negotiate(r.Header.Get("Accept-Language"))
 	cats := h.policy.Categories()
 	out := make([]banner.Category, len(cats))
@@ -70,7 +52,7 @@ func (h *Handler) view(r *http.Request, v *visitor, returnPath, nonce string) ba
 			Description: desc,
 			Required:    c.Required,
 			Cookies:     h.shownCookies[i],
-			Granted:     c.Required || (v.hasConsent && v.granted&(1<<uint(i)) != 0),
+			Granted:     c.Required || (v.HasConsent && v.Granted.Has(i)),
 		}
 	}
 	return banner.View{
@@ -78,9 +60,9 @@ func (h *Handler) view(r *http.Request, v *visitor, returnPath, nonce string) ba
 		Categories:    out,
 		Return:        returnPath,
 		PolicyVersion: h.PolicyVersion,
-		ConsentID:     v.audit.ConsentID,
-		HasConsent:    v.hasConsent,
-		GPC:           v.gpc,
+		ConsentID:     v.ConsentID(),
+		HasConsent:    v.HasConsent,
+		GPC:           v.GPC,
 		Nonce:         nonce,
 	}
 }
@@ -126,11 +108,10 @@ func (h *Handler) categoryTexts(name, label, desc, lang string) (string, string)
 	return label, desc
 }
 
-// renderSnippet writes the banner (no valid consent) or the settings
-// control (consent given) for an HTML page.
-func (h *Handler) renderSnippet(w io.Writer, r *http.Request, v *visitor, nonce string) error {
-	view := h.view(r, v, r.URL.RequestURI(), nonce)
-	if v.hasConsent {
+// renderSnippet writes the banner or the settings control for an HTML page.
+func (h *Handler) renderSnippet(w io.Writer, x *exchange, what enforce.Insert, nonce string) error {
+	view := h.view(x.r, x.d, x.r.URL.RequestURI(), nonce)
+	if what == enforce.InsertSettings {
 		return h.renderer.SettingsControl(w, view)
 	}
 	return h.renderer.Banner(w, view)

@@ -1,13 +1,16 @@
 package caddymodule
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/consentgate/caddy-consent/caddymodule/config"
 )
 
 const (
@@ -16,6 +19,13 @@ const (
 )
 
 func TestUnmarshalCaddyfile(t *testing.T) {
+	dir := t.TempDir()
+	tmpl, css := filepath.Join(dir, "banner.html"), filepath.Join(dir, "banner.css")
+	for _, f := range []string{tmpl, css} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	d := caddyfile.NewTestDispenser(`consent {
 		policy_version 2026-11-28
 		mode report
@@ -49,36 +59,46 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			notice_url /cookies
 			default_lang de
 			settings_control off
-			template /etc/banner.html
-			stylesheet /etc/banner.css
+			template ` + tmpl + `
+			stylesheet ` + css + `
 			text title "Cookies?"
 			text de title "Kekse?"
 		}
 		log_ip_bits 16 32
+		presets none
+		preset ga4 matomo-selfhosted
+		preset -hotjar
+		evidence summary 5m
+		cookie_database off
 	}`)
 	var h Handler
 	if err := h.UnmarshalCaddyfile(d); err != nil {
 		t.Fatal(err)
 	}
 	on := true
-	want := Handler{
+	want := Handler{Config: config.Config{
 		PolicyVersion:  "2026-11-28",
 		Mode:           "report",
 		Endpoint:       "/privacy",
 		UnknownCookies: "analytics",
-		Keys:           []KeyConfig{{testHashKey, testBlockKey}, {"{env.OLD_HASH}", "{env.OLD_BLOCK}"}},
-		Cookie: &CookieConfig{Name: "site_consent", MaxAge: caddy.Duration(6 * (30*24*time.Hour + 9*time.Hour + 36*time.Minute)),
+		Keys:           []KeyConfig{{Hash: testHashKey, Block: testBlockKey}, {Hash: "{env.OLD_HASH}", Block: "{env.OLD_BLOCK}"}},
+		Cookie: &CookieConfig{Name: "site_consent", MaxAge: config.Duration(6 * (30*24*time.Hour + 9*time.Hour + 36*time.Minute)),
 			Domain: "example.com", Path: "/", SameSite: "strict"},
 		Categories: []CategoryConfig{
 			{Name: "analytics", Label: "Statistics", Description: "Counting visits", Cookies: []string{"_pk_*", "/^_hj.*$/", "extra"}, CookieDomain: "example.com", CookiePath: "/"},
 			{Name: "advertising", Disabled: true},
 			{Name: "social", Cookies: []string{"twtr_*"}, SaleOrShare: &on, Required: true, ReplaceCookies: true},
 		},
-		Banner: &BannerConfig{NoticeURL: "/cookies", DefaultLang: "de", NoSettingsControl: true, TemplateFile: "/etc/banner.html",
-			StylesheetFile: "/etc/banner.css", Texts: map[string]string{"title": "Cookies?"}, LangTexts: map[string]map[string]string{"de": {"title": "Kekse?"}}},
-		LogIPv4Bits: 16,
-		LogIPv6Bits: 32,
-	}
+		Banner: &BannerConfig{NoticeURL: "/cookies", DefaultLang: "de", NoSettingsControl: true, TemplateFile: tmpl,
+			StylesheetFile: css, Texts: map[string]string{"title": "Cookies?"}, LangTexts: map[string]map[string]string{"de": {"title": "Kekse?"}}},
+		LogIPv4Bits:     16,
+		LogIPv6Bits:     32,
+		PresetsDefault:  "none",
+		Presets:         []PresetConfig{{Name: "ga4"}, {Name: "matomo-selfhosted"}},
+		PresetsDisabled: []string{"hotjar"},
+		Evidence:        &EvidenceConfig{Mode: "summary", Interval: config.Duration(5 * time.Minute)},
+		CookieDatabase:  "off",
+	}}
 	if !reflect.DeepEqual(h, want) {
 		t.Errorf("got  %+v\nwant %+v", h, want)
 	}
@@ -97,13 +117,13 @@ mode enforce }`, "mode is set twice"},
 		{`consent { keys ` + testHashKey + ` c2hvcnQ= }`, "keys: block key:"},
 		{`consent { cookie { max_age 400d } }`, "at most 13 months"},
 		{`consent { cookie { max_age 14mo } }`, "at most 13 months"},
-		{`consent { cookie { max_age soon } }`, `cookie max_age "soon"`},
+		{`consent { cookie { max_age soon } }`, `cookie max_age: "soon" is not a duration`},
 		{`consent { cookie { same_site none } }`, `same_site "none": use lax or strict`},
 		{`consent { cookie { name "a b" } }`, `cookie name "a b"`},
-		{`consent { cookie { flavour oat } }`, `unknown cookie option "flavour"`},
+		{`consent { cookie { flavour oat } }`, `cookie: unknown option "flavour"`},
 		{`consent { cookie { path relative } }`, "must start with /"},
 		{`consent { category }`, "category needs a name"},
-		{`consent { category Ads }`, `category name "Ads"`},
+		{`consent { category Ads }`, `category "Ads": use 1-32 lower-case letters`},
 		{`consent { category ads maybe }`, `only "off" may follow`},
 		{`consent { category ads { cookies /[/ } }`, "category ads:"},
 		{`consent { category ads { cookies } }`, "cookies needs at least one"},
@@ -113,16 +133,16 @@ label b } }`, "label is set twice"},
 		{`consent { category ads { colour red } }`, `unknown option "colour"`},
 		{`consent { category ads { sale_or_share maybe } }`, "sale_or_share takes on or off"},
 		{`consent { category ads { required yes } }`, "required takes no value"},
-		{`consent { category ads { cookie_path x } }`, "cookie_path must start with /"},
+		{`consent { category ads { cookie_path x } }`, `cookie_path "x": must start with /`},
 		{`consent {
 category ads { cookies a }
 category ads { cookies b }
 }`, `category "ads" is declared twice`},
-		{`consent { unknown_cookies nowhere }`, `unknown_cookies "nowhere": no such category`},
+		{`consent { unknown_cookies nowhere }`, `unknown_cookies "nowhere": use strip, allow or one of the categories necessary, functional, analytics, advertising`},
 		{`consent {
 unknown_cookies advertising
 category advertising off
-}`, "that category is turned off"},
+}`, `unknown_cookies "advertising": use strip, allow or one of the categories necessary, functional, analytics`},
 		{`consent { banner maybe }`, `only "off" may follow`},
 		{`consent { banner { colour red } }`, `banner: unknown option "colour"`},
 		{`consent { banner { text } }`, "text takes [<lang>] <key> <text>"},
@@ -145,7 +165,26 @@ preset ga4
 		{`consent { gpc maybe }`, `only "off" may follow the word gpc`},
 		{`consent { gpc { announce } }`, `gpc: unknown option "announce"`},
 		{`consent { consent_mode { ad_storage } }`, "name the categories that grant this signal"},
-		{`consent { cookie_database }`, "cookie_database takes the path"},
+		// One validation for every path: these name the directive, the
+		// bad value, what is valid, and where.
+		{`consent { cookie { max_age 2y } }`, "units d (days), mo (months of 30.4 days), h, m, s"},
+		{`consent { preset ga4 { category ads } }`, `preset ga4 { category }: unknown category "ads"; this configuration has necessary, functional, analytics, advertising`},
+		{`consent { consent_mode { ad_storage ads } }`, `consent_mode ad_storage: unknown category "ads"`},
+		{`consent { block ads /collect }`, `block /collect: unknown category "ads"`},
+		{`consent { vendor x { category ads } }`, `vendor x category: unknown category "ads"`},
+		{`consent { banner { text colour "red" } }`, `banner text colour: unknown text key "colour"; valid keys:`},
+		{`consent { banner { text de colour "x" } }`, `banner text de colour: unknown text key "colour"`},
+		{`consent { banner { text klingon title "x" } }`, `banner text klingon: "klingon" is not a language tag such as de or pt-br`},
+		{`consent { banner { template /nonexistent/banner.html } }`, `banner template "/nonexistent/banner.html": no such file`},
+		{`consent { banner { stylesheet /nonexistent/banner.css } }`, `banner stylesheet "/nonexistent/banner.css": no such file`},
+		{`consent { banner { default_lang english } }`, `banner default_lang "english"`},
+		{`consent { cookie_database /nonexistent/ocd.csv }`, `cookie_database "/nonexistent/ocd.csv": no such file`},
+		{`consent { endpoint / }`, `endpoint "/": use an absolute path below the site root`},
+		{`consent { evidence sometimes }`, `evidence "sometimes": use response`},
+		{`consent { evidence summary soon }`, `evidence summary: "soon" is not a duration`},
+		{`consent { presets some }`, "presets takes all"},
+		{`consent { preset -nosuchvendor }`, `unknown preset "nosuchvendor"`},
+		{`consent { cookie_database }`, "cookie_database takes off (no database) or the path"},
 	} {
 		// One-line blocks are written for brevity; a Caddyfile needs
 		// the braces on their own lines.
@@ -157,6 +196,10 @@ preset ga4
 		}
 		if err != nil && !strings.Contains(err.Error(), "Testfile:") {
 			t.Errorf("%q: error %q does not name the file and line", c.in, err)
+		}
+		if err != nil && (strings.Contains(err.Error(), "banner: banner") || strings.Contains(err.Error(), "consent: consent:") ||
+			strings.Contains(err.Error(), "stylesheet_file") || strings.Contains(err.Error(), "template_file")) {
+			t.Errorf("%q: error %q repeats a prefix or names a JSON field instead of the directive", c.in, err)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 
 	"github.com/consentgate/caddy-consent/caddymodule/audit"
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
-	"github.com/consentgate/caddy-consent/caddymodule/policy"
+	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 )
 
 // maxChoiceBody bounds the body of a consent POST. A real choice is a few
@@ -36,20 +35,21 @@ func (h *Handler) isEndpoint(path string) bool {
 //	GET    {endpoint}/assets/…     the banner's script and stylesheet
 func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 	sub := strings.TrimPrefix(r.URL.Path, h.Endpoint)
-	v := h.visitorFor(r)
-	h.setPlaceholders(r, v)
+	x := h.newExchange(r)
+	defer h.logEnforcement(x)
+	v := x.d
 	switch {
 	case sub == "" || sub == "/":
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			return h.writeState(w, v, http.StatusOK)
 		case http.MethodPost:
-			return h.serveChoice(w, r, v)
+			return h.serveChoice(w, x)
 		case http.MethodDelete:
-			if err := h.checkSameOrigin(r); err != nil {
+			if err := enforce.CheckSameOrigin(r); err != nil {
 				return plainError(w, http.StatusForbidden, err.Error())
 			}
-			return h.record(w, r, v, "withdraw", nil, "api", true)
+			return h.record(w, x, "withdraw", nil, "api", true)
 		default:
 			w.Header().Set("Allow", "GET, HEAD, POST, DELETE")
 			return plainError(w, http.StatusMethodNotAllowed, "use GET to read the consent state, POST to record a choice, DELETE to withdraw")
@@ -62,7 +62,7 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 		if h.renderer == nil {
 			return plainError(w, http.StatusNotFound, "the banner is disabled")
 		}
-		view := h.view(r, v, safeReturn(r.URL.Query().Get("return")), "")
+		view := h.view(r, v, enforce.SafeReturn(r.URL.Query().Get("return")), "")
 		var buf bytes.Buffer
 		var err error
 		if sub == "/preferences" {
@@ -97,64 +97,6 @@ func plainError(w http.ResponseWriter, status int, msg string) error {
 	return nil
 }
 
-// checkSameOrigin refuses state-changing requests that a browser marks as
-// cross-site, or whose Origin is another site. Browsers send Origin on
-// every POST; a request with neither Origin nor a same-origin Referer is
-// refused too, so that a forged choice cannot be recorded.
-func (h *Handler) checkSameOrigin(r *http.Request) error {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
-	default:
-		return errors.New("cross-site request refused: consent can only be given on this site")
-	}
-	if origin := r.Header.Get("Origin"); origin != "" {
-		if !sameHost(origin, r.Host) {
-			return errors.New("cross-origin request refused: the Origin header names another site")
-		}
-		return nil
-	}
-	if ref := r.Header.Get("Referer"); ref != "" && sameHost(ref, r.Host) {
-		return nil
-	}
-	return errors.New("request without Origin refused: send the Origin header of this site")
-}
-
-func sameHost(rawURL, host string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return false
-	}
-	return strings.EqualFold(stripDefaultPort(u.Host, u.Scheme), stripDefaultPort(host, u.Scheme))
-}
-
-func stripDefaultPort(host, scheme string) string {
-	if scheme == "https" {
-		return strings.TrimSuffix(host, ":443")
-	}
-	return strings.TrimSuffix(host, ":80")
-}
-
-// safeReturn accepts only a same-origin absolute path; anything else
-// (//evil.example, https://other.host/, /\evil, control characters) is "/".
-func safeReturn(s string) string {
-	if s == "" || len(s) > 2048 || s[0] != '/' {
-		return "/"
-	}
-	if len(s) > 1 && (s[1] == '/' || s[1] == '\\') {
-		return "/"
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c == '\\' {
-			return "/"
-		}
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
-		return "/"
-	}
-	return s
-}
-
 type choiceJSON struct {
 	Choice     string   `json:"choice"`
 	Categories []string `json:"categories"`
@@ -163,9 +105,10 @@ type choiceJSON struct {
 
 // serveChoice records a choice posted from the banner, the preference page
 // (form) or an API client (JSON).
-func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	if err := h.checkSameOrigin(r); err != nil {
-		h.logger.Info("consent_post_refused", append(v.fields(), zap.String("reason", err.Error()))...)
+func (h *Handler) serveChoice(w http.ResponseWriter, x *exchange) error {
+	r := x.r
+	if err := enforce.CheckSameOrigin(r); err != nil {
+		h.logger.Info("consent_post_refused", append(x.fields(), zap.String("reason", err.Error()))...)
 		return plainError(w, http.StatusForbidden, err.Error())
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxChoiceBody)
@@ -222,9 +165,9 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request, v *visitor
 	if !wantJSON {
 		// Resolve the redirect target before recording, so a bad one
 		// only falls back to "/".
-		r.Form.Set("return", safeReturn(r.PostForm.Get("return")))
+		r.Form.Set("return", enforce.SafeReturn(r.PostForm.Get("return")))
 	}
-	return h.record(w, r, v, choice, cats, source, wantJSON)
+	return h.record(w, x, choice, cats, source, wantJSON)
 }
 
 func truncate(s string, n int) string {
@@ -252,28 +195,22 @@ func (h *Handler) allNames() []string {
 
 // record stores the visitor's new choice in the consent cookie, expires the
 // cookies of categories now refused, logs consent_recorded and answers.
-func (h *Handler) record(w http.ResponseWriter, r *http.Request, v *visitor, choice string, cats []string, source string, wantJSON bool) error {
-	granted := h.policy.RequiredSet()
-	switch choice {
-	case "accept_all":
-		granted = h.policy.AllSet()
-	case "custom":
-		s, err := h.policy.SetOf(cats)
-		if err != nil {
-			return plainError(w, http.StatusBadRequest, err.Error())
-		}
-		granted |= s
+func (h *Handler) record(w http.ResponseWriter, x *exchange, choice string, cats []string, source string, wantJSON bool) error {
+	r, v, pol := x.r, x.d, h.policy
+	granted, err := h.engine.ChoiceSet(choice, cats)
+	if err != nil {
+		return plainError(w, http.StatusBadRequest, err.Error())
 	}
 	action := audit.ActionGrant
 	switch {
 	case choice == "withdraw":
 		action = audit.ActionWithdraw
-	case v.hasConsent || v.consent.ID != [16]byte{}:
+	case v.HasConsent || v.FormerID != [16]byte{}:
 		action = audit.ActionUpdate
 	}
-	id := v.consent.ID
-	if id == ([16]byte{}) {
-		id = v.formerID // a choice under a new notice keeps the visitor's ID
+	id := v.Consent.ID
+	if !v.HasConsent || id == ([16]byte{}) {
+		id = v.FormerID // a choice under a new notice keeps the visitor's ID
 	}
 	if id == ([16]byte{}) {
 		id = consentcookie.NewID()
@@ -281,7 +218,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, v *visitor, cho
 	now := time.Now()
 	c := consentcookie.Consent{
 		ID:            id,
-		Granted:       h.policy.Names(granted &^ h.policy.RequiredSet()),
+		Granted:       pol.Names(granted &^ pol.RequiredSet()),
 		PolicyVersion: h.PolicyVersion,
 		IssuedAt:      now.Truncate(time.Second),
 		Method:        source,
@@ -292,64 +229,49 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, v *visitor, cho
 		return plainError(w, http.StatusInternalServerError, "could not record the choice")
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name:     h.cookieName(v.secure),
+		Name:     h.engine.CookieName(v.Secure),
 		Value:    value,
 		Path:     h.Cookie.Path,
 		Domain:   h.Cookie.Domain,
 		MaxAge:   int(h.maxAge / time.Second),
 		Expires:  now.Add(h.maxAge),
-		Secure:   v.secure,
+		Secure:   v.Secure,
 		HttpOnly: true,
 		SameSite: sameSite(h.Cookie.SameSite),
 	})
-
+	prev := v.Granted
+	v.Chose(r, c, granted)
 	// The cookies of now-refused categories the browser still holds.
-	prev := v.granted
-	v.granted = granted
-	if v.gpc {
-		v.granted &^= h.saleOrShareSet()
+	for _, line := range v.Expiries(r.Host) {
+		w.Header().Add("Set-Cookie", line)
 	}
-	v.hasConsent = true
-	v.consent = c
-	v.audit.ConsentID = c.IDString()
-	v.refused = v.refused[:0]
-	for _, line := range r.Header["Cookie"] {
-		forEachCookieName(line, func(name string) {
-			if d := h.decide(name, v.granted); !d.Allowed && d.Known {
-				v.refused = append(v.refused, name)
-			}
-		})
-	}
-	h.addExpiries(w.Header(), r, v)
 	w.Header().Set("Cache-Control", "no-store")
 
-	fields := append(v.fields(),
+	h.logger.Info(audit.ConsentRecorded, append(x.fields(),
 		zap.String("action", action),
 		zap.String("method", source),
-		zap.Strings("granted", h.policy.Names(granted)),
-		zap.Strings("denied", h.policy.Names(h.policy.AllSet()&^granted)),
-		zap.Strings("previously_granted", h.policy.Names(prev)),
+		zap.Strings("granted", pol.Names(granted)),
+		zap.Strings("denied", pol.Names(pol.AllSet()&^granted)),
+		zap.Strings("previously_granted", pol.Names(prev)),
 		zap.String("banner_hash", h.renderer.ContentHash()),
 		zap.String("config_hash", h.configHash),
 		zap.Time("expires", now.Add(h.maxAge)),
-	)
-	h.logger.Info(audit.ConsentRecorded, fields...)
+	)...)
 	h.countDecision(action, granted)
-	if overridden := granted & h.saleOrShareSet(); v.gpc && overridden != 0 {
+	if overridden := granted & h.engine.SaleOrShare(); v.GPC && overridden != 0 {
 		// The visitor granted sale-or-share categories while their browser
 		// sends Global Privacy Control: the signal wins on every request.
-		h.logger.Info(audit.ConsentRecorded, append(v.fields(),
+		h.logger.Info(audit.ConsentRecorded, append(x.fields(),
 			zap.String("action", audit.ActionGPC),
 			zap.String("method", "gpc"),
-			zap.Strings("granted", h.policy.Names(v.granted)),
-			zap.Strings("denied", h.policy.Names(h.policy.AllSet()&^v.granted)),
-			zap.Strings("overridden", h.policy.Names(overridden)),
+			zap.Strings("granted", pol.Names(v.Granted)),
+			zap.Strings("denied", pol.Names(pol.AllSet()&^v.Granted)),
+			zap.Strings("overridden", pol.Names(overridden)),
 			zap.String("banner_hash", h.renderer.ContentHash()),
 			zap.String("config_hash", h.configHash),
 		)...)
-		h.countDecision(audit.ActionGPC, v.granted)
+		h.countDecision(audit.ActionGPC, v.Granted)
 	}
-
 	if wantJSON {
 		return h.writeState(w, v, http.StatusOK)
 	}
@@ -382,11 +304,11 @@ type stateCategory struct {
 	Required bool   `json:"required"`
 }
 
-func (h *Handler) writeState(w http.ResponseWriter, v *visitor, status int) error {
-	st := stateJSON{HasConsent: v.hasConsent, PolicyVersion: h.PolicyVersion, GPC: v.gpc}
-	if v.hasConsent {
-		st.ConsentID = v.consent.IDString()
-		issued := v.consent.IssuedAt.UTC()
+func (h *Handler) writeState(w http.ResponseWriter, v *enforce.Decision, status int) error {
+	st := stateJSON{HasConsent: v.HasConsent, PolicyVersion: h.PolicyVersion, GPC: v.GPC}
+	if v.HasConsent {
+		st.ConsentID = v.Consent.IDString()
+		issued := v.Consent.IssuedAt.UTC()
 		exp := issued.Add(h.maxAge)
 		st.IssuedAt, st.Expires = &issued, &exp
 	}
@@ -394,7 +316,7 @@ func (h *Handler) writeState(w http.ResponseWriter, v *visitor, status int) erro
 		st.Categories = append(st.Categories, stateCategory{
 			Name:     c.Name,
 			Label:    c.Label,
-			Granted:  v.granted&(policy.Set(1)<<uint(i)) != 0,
+			Granted:  v.Granted.Has(i),
 			Required: c.Required,
 		})
 	}

@@ -59,14 +59,6 @@ func registerMetrics(ctx caddy.Context) error {
 	return nil
 }
 
-func (h *Handler) countInjection(v *visitor) {
-	kind := "banner"
-	if v.hasConsent {
-		kind = "settings"
-	}
-	metrics.injections.WithLabelValues(kind).Inc()
-}
-
 func (h *Handler) countDecision(action string, granted policy.Set) {
 	for i, c := range h.policy.Categories() {
 		g := "false"
@@ -75,12 +67,4 @@ func (h *Handler) countDecision(action string, granted policy.Set) {
 		}
 		metrics.decisions.WithLabelValues(action, c.Name, g).Inc()
 	}
-}
-
-func (h *Handler) countStripped(category string) {
-	metrics.stripped.WithLabelValues(category, h.Mode).Inc()
-}
-
-func (h *Handler) countInvalid(reason string) {
-	metrics.invalid.WithLabelValues(reason).Inc()
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
+
+	"github.com/consentgate/caddy-consent/caddymodule/config"
 )
 
 // Configuration errors that need the merged categories or decoded keys
@@ -18,6 +20,7 @@ func TestProvisionErrors(t *testing.T) {
 	}{
 		{"preset under a removed category", func(h *Handler) {
 			h.Categories = []CategoryConfig{{Name: "advertising", Disabled: true}}
+			h.PresetsDefault = "none"
 			h.Presets = []PresetConfig{{Name: "meta-pixel"}}
 		}, "preset meta-pixel { category <name> }"},
 		{"necessary cannot be turned off", func(h *Handler) {
@@ -36,11 +39,11 @@ func TestProvisionErrors(t *testing.T) {
 			h.CookieDatabase = "/nonexistent/ocd.csv"
 		}, "cookie_database"},
 		{"too long max_age", func(h *Handler) {
-			h.Cookie = &CookieConfig{MaxAge: caddy.Duration(MaxMaxAge + 1)}
+			h.Cookie = &CookieConfig{MaxAge: config.Duration(MaxMaxAge + 1)}
 		}, "at most 13 months"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			h := &Handler{Keys: []KeyConfig{{Hash: testHashKey, Block: testBlockKey}}}
+			h := &Handler{Config: config.Config{Keys: []KeyConfig{{Hash: testHashKey, Block: testBlockKey}}}}
 			c.mod(h)
 			ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 			defer cancel()

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,177 +12,157 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consentgate/caddy-consent/caddymodule/audit"
+	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 	"github.com/consentgate/caddy-consent/caddymodule/htmlrewrite"
 	"github.com/consentgate/caddy-consent/caddymodule/trackers"
 )
 
-// responseWriter enforces the policy on response headers at the final
-// WriteHeader and, for HTML it can safely rewrite, streams the body through
-// htmlrewrite. It never buffers a body: bytes it does not rewrite go
-// straight to the inner writer (including through ReadFrom/sendfile).
+// responseWriter applies the engine's decision to the response: Set-Cookie
+// filtering and expiries at the final WriteHeader, then the rewrite plan
+// on the body. It never buffers a body: bytes it does not rewrite go
+// straight to the inner writer (including through ReadFrom/sendfile). In
+// report mode it changes nothing and only scans identity HTML bodies, on
+// a copy, for the tags enforcing would neutralize.
 type responseWriter struct {
 	*caddyhttp.ResponseWriterWrapper
-	h   *Handler
-	req *http.Request
-	v   *visitor
+	x *exchange
 
 	wroteHeader bool
-	status      int
-	rewriter    *htmlrewrite.Rewriter // non-nil while rewriting the body
+	rewriter    *htmlrewrite.Rewriter // non-nil while rewriting (or, in report mode, scanning) the body
+	tee         bool                  // report mode: the body goes to the client as is and to rewriter
 	decoder     *bodyDecoder          // non-nil when the body arrives compressed
 	snippet     *bytes.Buffer         // the banner or settings control for this page
 	out         *bufio.Writer         // coalesces the rewriter's pieces
-	headSnippet []byte                // Consent Mode default, first in <head>
 	tags        *trackers.PageRewriter
 }
 
 var rewriterPool = sync.Pool{New: func() any { return htmlrewrite.New(io.Discard, htmlrewrite.Options{}) }}
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// outPool holds the small buffers that coalesce a rewritten body's pieces
-// (the part before <body>, the banner, the rest) into fewer, larger writes:
-// fewer syscalls, and `encode` sees a first write long enough to decide to
-// compress (it compares the first write with its minimum length).
+// outPool holds the buffers that coalesce a rewritten body's pieces into
+// fewer, larger writes: fewer syscalls, and `encode` sees a first write
+// long enough to decide to compress.
 var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(io.Discard, 32<<10) }}
 
-func (h *Handler) wrap(w http.ResponseWriter, r *http.Request, v *visitor) *responseWriter {
-	return &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, h: h, req: r, v: v}
-}
-
-// WriteHeader enforces the cookie policy on the headers and decides whether
-// the body is rewritten. 1xx responses are forwarded at once (scrubbed too:
-// Early Hints may carry Set-Cookie) and are not the final header.
+// WriteHeader applies the cookie decisions and the rewrite plan. 1xx
+// responses are forwarded at once (scrubbed too: Early Hints may carry
+// Set-Cookie) and are not the final header.
 func (rw *responseWriter) WriteHeader(status int) {
 	if rw.wroteHeader {
 		return
 	}
-	hdr := rw.Header()
+	d, hdr := rw.x.d, rw.Header()
 	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
-		rw.h.enforceSetCookies(hdr, "Set-Cookie", rw.v)
+		d.FilterSetCookies(hdr, "Set-Cookie")
 		rw.ResponseWriter.WriteHeader(status)
 		return
 	}
 	rw.wroteHeader = true
-	rw.status = status
-	dependent := rw.h.enforceSetCookies(hdr, "Set-Cookie", rw.v)
-	if rw.h.addExpiries(hdr, rw.req, rw.v) {
-		dependent = true
+	rw.x.status = status
+	dependent := d.FilterSetCookies(hdr, "Set-Cookie")
+	expiries := d.Expiries(rw.x.r.Host)
+	plan := d.Plan(rw.x.r.Method, status, hdr)
+	if d.Report {
+		rw.startScan(plan)
+		rw.ResponseWriter.WriteHeader(status)
+		return
 	}
-	if rw.startRewrite(status) {
-		dependent = true
+	for _, line := range expiries {
+		hdr.Add("Set-Cookie", line)
 	}
-	if dependent {
-		// Shared caches must never serve one visitor's cookies or banner
-		// state to another (documented in the README, "Caching").
+	if plan.Skip != "" {
+		if c := rw.x.h.logger.Check(zap.DebugLevel, audit.BodyPassedThrough); c != nil {
+			c.Write(append(rw.x.fields(), zap.String("reason", plan.Skip))...)
+		}
+	}
+	if plan.Rewrite {
+		enforce.NarrowCSP(hdr, plan.CSPHosts)
+		if plan.Changes {
+			rw.startRewrite(plan)
+		}
+	}
+	if dependent || len(expiries) > 0 || plan.Changes {
+		// Shared caches must never serve one visitor's cookies or page
+		// to another (README, "Caching").
 		addVary(hdr, "Cookie")
 	}
 	rw.ResponseWriter.WriteHeader(status)
 }
 
-func addVary(hdr http.Header, field string) {
-	for _, v := range hdr.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
-			f = strings.TrimSpace(f)
-			if f == "*" || strings.EqualFold(f, field) {
-				return
-			}
-		}
-	}
-	hdr.Add("Vary", field)
-}
-
-// startRewrite decides whether this response body gets the banner. It
-// rewrites only what it can rewrite safely: a full (not partial) HTML
-// body in an ASCII-compatible charset, not marked no-transform, identity or
-// gzip/zstd encoded, for a request that expects a body.
-func (rw *responseWriter) startRewrite(status int) bool {
-	h := rw.h
-	if !h.bannerEnabled() || rw.req.Method == http.MethodConnect {
-		return false
-	}
-	if status < 200 || status == http.StatusNoContent || status == http.StatusResetContent ||
-		status == http.StatusPartialContent || status == http.StatusNotModified || (status >= 300 && status < 400) {
-		return false
-	}
-	hdr := rw.Header()
-	if !isRewritableHTML(hdr.Get("Content-Type")) {
-		return false
-	}
-	reason := ""
-	enc := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
-	switch {
-	case hdr.Get("Content-Range") != "":
-		reason = "partial content"
-	case hasToken(hdr.Values("Cache-Control"), "no-transform"):
-		reason = "cache-control no-transform"
-	case enc != "" && enc != "identity" && !decodable(enc):
-		reason = "content-encoding " + enc
-	}
-	if reason != "" {
-		if c := h.logger.Check(zap.DebugLevel, audit.BodyPassedThrough); c != nil {
-			c.Write(append(rw.v.fields(), zap.String("reason", reason))...)
-		}
-		return false
-	}
-	if rw.req.Method == http.MethodHead {
-		// No body to rewrite, but HEAD must announce what GET sends.
-		dropValidators(hdr)
-		if enc != "" && enc != "identity" {
+// startRewrite sets up the body rewrite of an enforce-mode plan with
+// changes: each part (banner or settings control, Consent Mode default,
+// tag neutralization) is applied on its own.
+func (rw *responseWriter) startRewrite(plan enforce.Plan) {
+	h, x, hdr := rw.x.h, rw.x, rw.Header()
+	dropValidators(hdr)
+	if x.r.Method == http.MethodHead {
+		// No body, but HEAD must announce what GET sends.
+		if plan.Decode != "" {
 			hdr.Del("Content-Encoding")
 		}
-		return true
+		return
 	}
-
-	h.removeRefusedHosts(hdr, rw.v)
-	nonce := h.adjustCSP(hdr, h.tracking != nil && h.tracking.consentMode != nil)
-	rw.snippet = bufPool.Get().(*bytes.Buffer)
-	rw.snippet.Reset()
-	if err := h.renderSnippet(rw.snippet, rw.req, rw.v, nonce); err != nil {
-		h.logger.Error("banner rendering failed; page served without it", zap.Error(err))
-		bufPool.Put(rw.snippet)
-		rw.snippet = nil
-		return false
+	nonce := ""
+	if plan.Insert != enforce.InsertNone || plan.ConsentMode {
+		nonce = h.adjustCSP(hdr, plan.ConsentMode)
 	}
-	if rw.snippet.Len() == 0 {
-		bufPool.Put(rw.snippet)
-		rw.snippet = nil
-		return false
-	}
-
-	dropValidators(hdr)
-
-	rwr := rewriterPool.Get().(*htmlrewrite.Rewriter)
-	opts := htmlrewrite.Options{BodyStart: rw.snippet.Bytes()}
-	if t := h.tracking; t != nil && t.consentMode != nil {
-		rw.headSnippet = trackers.ConsentModeDefault(h.allowedFunc(rw.v), t.consentMode, nonce)
-		opts.HeadStart = rw.headSnippet
-	}
-	if pr := h.tagRewriter(rw.v); pr != nil {
-		rw.tags = pr
-		opts.Tags = pr
-		if h.Mode == ModeReport {
-			opts.Tags = reportOnly{pr}
+	opts := htmlrewrite.Options{DocumentOnly: true}
+	if plan.Insert != enforce.InsertNone {
+		rw.snippet = bufPool.Get().(*bytes.Buffer)
+		rw.snippet.Reset()
+		if err := h.renderSnippet(rw.snippet, x, plan.Insert, nonce); err != nil {
+			h.logger.Error("banner rendering failed; page served without it", zap.Error(err))
+		} else {
+			opts.BodyStart = rw.snippet.Bytes()
 		}
 	}
-	rw.out = outPool.Get().(*bufio.Writer)
-	if enc != "" && enc != "identity" {
-		hdr.Del("Content-Encoding")
-		rw.out.Reset(rw.ResponseWriter)
-		sink := &lockedWriter{w: rw.out}
-		rwr.Reset(sink, opts)
-		rw.decoder = newBodyDecoder(enc, rwr, sink)
-	} else {
-		rw.out.Reset(rw.ResponseWriter)
-		rwr.Reset(rw.out, opts)
+	if plan.ConsentMode {
+		opts.HeadStart = x.d.ConsentModeSnippet(nonce)
 	}
-	rw.rewriter = rwr
-	return true
+	if plan.Tags {
+		rw.tags = x.d.TagRewriter()
+		if rw.tags != nil {
+			opts.Tags = rw.tags
+		}
+	}
+	rw.rewriter = rewriterPool.Get().(*htmlrewrite.Rewriter)
+	rw.out = outPool.Get().(*bufio.Writer)
+	rw.out.Reset(rw.ResponseWriter)
+	if plan.Decode != "" {
+		hdr.Del("Content-Encoding")
+		sink := &lockedWriter{w: rw.out}
+		rw.rewriter.Reset(sink, opts)
+		rw.decoder = newBodyDecoder(plan.Decode, rw.rewriter, sink)
+	} else {
+		rw.rewriter.Reset(rw.out, opts)
+	}
+}
+
+// startScan (report mode) scans a copy of an identity HTML body for the
+// tags enforcing would neutralize; the client gets the upstream's bytes.
+// Compressed bodies are not decoded in report mode (decoding would cost
+// what enforcing costs and the upstream would have to be asked for
+// identity, which it could observe): the event says so.
+func (rw *responseWriter) startScan(plan enforce.Plan) {
+	if !plan.Tags || rw.x.r.Method == http.MethodHead {
+		return
+	}
+	if plan.Decode != "" {
+		rw.x.note = append(rw.x.note, zap.String("tags_not_scanned", "content-encoding "+plan.Decode))
+		return
+	}
+	rw.tags = rw.x.d.TagRewriter()
+	if rw.tags == nil {
+		return
+	}
+	rw.rewriter = rewriterPool.Get().(*htmlrewrite.Rewriter)
+	rw.rewriter.Reset(io.Discard, htmlrewrite.Options{Tags: rw.tags})
+	rw.tee = true
 }
 
 // dropValidators removes what no longer describes a rewritten body: its
 // length and range support, and the upstream's validators (the body now
-// depends on the visitor's consent, so no cache may revalidate one
-// visitor's page for another).
+// depends on the visitor's consent).
 func dropValidators(hdr http.Header) {
 	hdr.Del("Content-Length")
 	hdr.Del("Accept-Ranges")
@@ -191,35 +170,15 @@ func dropValidators(hdr http.Header) {
 	hdr.Del("Last-Modified")
 }
 
-// isRewritableHTML accepts text/html in a charset that is a superset of
-// ASCII (the scanner looks for ASCII markup); UTF-16/32 and EBCDIC pages
-// pass through untouched.
-func isRewritableHTML(ct string) bool {
-	if len(ct) < 9 || !strings.EqualFold(ct[:9], "text/html") {
-		return false // the common case (JSON, images, CSS) without parsing
-	}
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "text/html" {
-		return false
-	}
-	cs := strings.ToLower(params["charset"])
-	switch {
-	case strings.HasPrefix(cs, "utf-16"), strings.HasPrefix(cs, "utf-32"), strings.HasPrefix(cs, "ucs"),
-		strings.HasPrefix(cs, "utf-7"), strings.HasPrefix(cs, "ibm0"), strings.HasPrefix(cs, "cp0"), strings.HasPrefix(cs, "ebcdic"):
-		return false
-	}
-	return true
-}
-
-func hasToken(values []string, token string) bool {
-	for _, v := range values {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
+func addVary(hdr http.Header, field string) {
+	for _, v := range hdr.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, field) {
+				return
 			}
 		}
 	}
-	return false
+	hdr.Add("Vary", field)
 }
 
 // Write implements http.ResponseWriter.
@@ -228,6 +187,10 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 		rw.WriteHeader(http.StatusOK)
 	}
 	switch {
+	case rw.tee:
+		n, err := rw.ResponseWriter.Write(p)
+		_, _ = rw.rewriter.Write(p[:n])
+		return n, err
 	case rw.decoder != nil:
 		return rw.decoder.Write(p)
 	case rw.rewriter != nil:
@@ -237,8 +200,8 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 }
 
 // ReadFrom keeps io.Copy (file_server, http.ServeContent) from writing
-// around the rewriter through the promoted ResponseWriterWrapper.ReadFrom;
-// bodies that are not rewritten still use the inner ReadFrom (sendfile).
+// around the rewriter; bodies that are not rewritten still use the inner
+// ReadFrom (sendfile).
 func (rw *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 	if !rw.wroteHeader {
 		rw.WriteHeader(http.StatusOK)
@@ -253,7 +216,7 @@ type writerOnly struct{ io.Writer }
 
 // FlushError pushes what the rewriter may emit and flushes the inner
 // writer. Before the header is decided it does nothing, so that a flush
-// cannot commit headers the policy has not seen (like encode, see #4314).
+// cannot commit headers the policy has not seen.
 func (rw *responseWriter) FlushError() error {
 	if !rw.wroteHeader {
 		return nil
@@ -266,7 +229,7 @@ func (rw *responseWriter) FlushError() error {
 			return http.NewResponseController(rw.ResponseWriter).Flush()
 		})
 	}
-	if rw.rewriter != nil {
+	if rw.rewriter != nil && !rw.tee {
 		if err := rw.rewriter.Flush(); err != nil {
 			return err
 		}
@@ -280,15 +243,15 @@ func (rw *responseWriter) FlushError() error {
 // Flush implements http.Flusher for callers that still type-assert it.
 func (rw *responseWriter) Flush() { _ = rw.FlushError() }
 
-// close finishes the body: the rewriter writes the banner if the page had
-// no <body> tag. After a handler error nothing more is written, so
-// handle_errors output is not corrupted.
+// close finishes the body. After a handler error nothing more is written,
+// so handle_errors output is not corrupted.
 func (rw *responseWriter) close(handlerErr error) error {
+	x := rw.x
 	if !rw.wroteHeader {
 		if handlerErr != nil {
 			// Nothing was sent; whatever answers the error must not
 			// inherit non-consented cookies from the shared header map.
-			rw.h.enforceSetCookies(rw.Header(), "Set-Cookie", rw.v)
+			x.d.FilterSetCookies(rw.Header(), "Set-Cookie")
 			return nil
 		}
 		// A handler that set headers but wrote nothing: net/http would
@@ -300,7 +263,9 @@ func (rw *responseWriter) close(handlerErr error) error {
 		err = rw.decoder.Close(handlerErr != nil)
 		rw.decoder = nil // ServeHTTP defers a second close (for panics): log a cut body once
 	} else if rw.rewriter != nil && handlerErr == nil {
-		err = rw.rewriter.Close()
+		if cerr := rw.rewriter.Close(); !rw.tee {
+			err = cerr
+		}
 	}
 	if rw.out != nil {
 		if handlerErr == nil {
@@ -313,11 +278,14 @@ func (rw *responseWriter) close(handlerErr error) error {
 		rw.out = nil
 	}
 	if rw.rewriter != nil {
-		_, body := rw.rewriter.Inserted()
-		if body {
-			rw.h.countInjection(rw.v)
-			if c := rw.h.logger.Check(zap.DebugLevel, audit.BannerInjected); c != nil {
-				c.Write(append(rw.v.fields(), zap.Bool("settings_control_only", rw.v.hasConsent))...)
+		if _, body := rw.rewriter.Inserted(); body && !rw.tee {
+			kind := "banner"
+			if x.d.HasConsent {
+				kind = "settings"
+			}
+			metrics.injections.WithLabelValues(kind).Inc()
+			if c := x.h.logger.Check(zap.DebugLevel, audit.BannerInjected); c != nil {
+				c.Write(append(x.fields(), zap.Bool("settings_control_only", x.d.HasConsent))...)
 			}
 		}
 		rw.rewriter.Reset(io.Discard, htmlrewrite.Options{})
@@ -329,19 +297,33 @@ func (rw *responseWriter) close(handlerErr error) error {
 		rw.snippet = nil
 	}
 	if rw.tags != nil {
-		rw.h.releaseTagRewriter(rw.tags)
+		x.h.engine.ReleaseTagRewriter(rw.tags)
 		rw.tags = nil
 	}
 	if err != nil {
-		// A client that went away mid-page, or a corrupt compressed
-		// body: the response is already cleanly cut short, so this is
-		// not a handler error for Caddy to log at ERROR (bare
-		// reverse_proxy does not either); the audit log says what happened.
-		if c := rw.h.logger.Check(zap.InfoLevel, audit.BodyCutShort); c != nil {
-			c.Write(append(rw.v.fields(), zap.Error(err))...)
+		// A client that went away mid-page, or a corrupt compressed body:
+		// the audit log says what happened.
+		if c := x.h.logger.Check(zap.InfoLevel, audit.BodyCutShort); c != nil {
+			c.Write(append(x.fields(), zap.Error(err))...)
 		}
 	}
 	return nil
+}
+
+// scrubTrailers enforces the policy on Set-Cookie lines a handler added
+// after the body, as trailers: under the http.TrailerPrefix key, or under
+// Set-Cookie itself when the response declared it in its Trailer header.
+func (rw *responseWriter) scrubTrailers(hdr http.Header) {
+	d := rw.x.d
+	d.FilterSetCookies(hdr, http.TrailerPrefix+"Set-Cookie")
+	for _, t := range hdr["Trailer"] {
+		for _, name := range strings.Split(t, ",") {
+			if http.CanonicalHeaderKey(strings.TrimSpace(name)) == "Set-Cookie" {
+				d.FilterSetCookies(hdr, "Set-Cookie")
+				return
+			}
+		}
+	}
 }
 
 // lockedWriter serialises writes to the inner writer when a decoder

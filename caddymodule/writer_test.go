@@ -19,14 +19,16 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/consentgate/caddy-consent/caddymodule/config"
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
+	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 )
 
 const page = "<!DOCTYPE html><html><head><title>t</title></head><body class=\"x\"><p>hello</p></body></html>"
 
 func newTestHandler(t testing.TB, mod func(*Handler)) *Handler {
 	t.Helper()
-	h := &Handler{PolicyVersion: "v1", Keys: []KeyConfig{{Hash: testHashKey, Block: testBlockKey}}}
+	h := &Handler{Config: config.Config{PolicyVersion: "v1", Keys: []KeyConfig{{Hash: testHashKey, Block: testBlockKey}}}}
 	if mod != nil {
 		mod(h)
 	}
@@ -41,6 +43,11 @@ func newTestHandler(t testing.TB, mod func(*Handler)) *Handler {
 // serve runs one request through the handler in front of next.
 func serve(t testing.TB, h *Handler, req *http.Request, next func(http.ResponseWriter, *http.Request) error) (*httptest.ResponseRecorder, error) {
 	t.Helper()
+	if req.Header.Get("Accept") == "" && req.Header.Get("Sec-Fetch-Dest") == "" {
+		// What a browser navigation sends: the banner goes into documents
+		// requested as documents only (see TestDocumentsOnly).
+		req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	}
 	caddyhttp.NewTestReplacer(req)
 	rec := httptest.NewRecorder()
 	err := h.ServeHTTP(rec, req, caddyhttp.HandlerFunc(next))
@@ -333,7 +340,7 @@ func TestBannerListsOperatorCookiesFirstAndCaps(t *testing.T) {
 }
 
 // A request naming thousands of refused cookies does not turn into
-// thousands of expiry headers: at most maxExpiries distinct names are
+// thousands of expiry headers: at most enforce.MaxExpiries distinct names are
 // expired per response (the rest are still kept from the upstream).
 func TestExpiriesAreBounded(t *testing.T) {
 	h := newTestHandler(t, nil)
@@ -352,8 +359,8 @@ func TestExpiriesAreBounded(t *testing.T) {
 	for _, c := range rec.Result().Cookies() {
 		names[c.Name] = true
 	}
-	if len(names) != maxExpiries {
-		t.Errorf("expired %d distinct names, want the cap %d", len(names), maxExpiries)
+	if len(names) != enforce.MaxExpiries {
+		t.Errorf("expired %d distinct names, want the cap %d", len(names), enforce.MaxExpiries)
 	}
 	if upstreamCookie != "" {
 		t.Errorf("refused cookies reached the upstream: %d bytes", len(upstreamCookie))

@@ -1,0 +1,338 @@
+package enforce
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
+	"github.com/consentgate/caddy-consent/caddymodule/cookieheader"
+	"github.com/consentgate/caddy-consent/caddymodule/policy"
+	"github.com/consentgate/caddy-consent/caddymodule/trackers"
+)
+
+// Recorder receives what the gateway did (or, in report mode, would do) for
+// one response; *audit.EnforcementRecord implements it.
+type Recorder interface {
+	Stripped(cookie, category string, malformed bool)
+	Filtered(cookie, category string)
+	Expired(cookie, category string)
+	Neutralized(vendor, category, tag string)
+	Blocked(rule, category string)
+}
+
+type nopRecorder struct{}
+
+func (nopRecorder) Stripped(string, string, bool)      {}
+func (nopRecorder) Filtered(string, string)            {}
+func (nopRecorder) Expired(string, string)             {}
+func (nopRecorder) Neutralized(string, string, string) {}
+func (nopRecorder) Blocked(string, string)             {}
+
+// Visitor is what the gateway knows about the visitor of one request.
+type Visitor struct {
+	Consent    consentcookie.Consent
+	HasConsent bool       // every consent cookie sent was valid for the current notice
+	Granted    policy.Set // categories allowed for this request (required ones included)
+	Secure     bool       // the request came over HTTPS
+	GPC        bool       // Sec-GPC: 1, honoured
+	FormerID   [16]byte   // consent ID of a validly signed cookie for an older notice or that expired
+	// Invalid lists the consent cookies that were refused, with why.
+	Invalid []Invalid
+}
+
+// ConsentID is the visitor's consent ID, "" without a valid consent.
+func (v *Visitor) ConsentID() string {
+	if !v.HasConsent {
+		return ""
+	}
+	return v.Consent.IDString()
+}
+
+// Invalid is a consent cookie treated as no consent.
+type Invalid struct {
+	Reason  string                // consentcookie.Reason…, or "malformed"
+	Consent consentcookie.Consent // what could be read (a good signature with an old notice or expiry)
+}
+
+// Decision is everything the gateway does for one request. The adapter
+// applies it (enforce mode) or only logs it (report mode).
+type Decision struct {
+	e *Engine
+	Visitor
+	Report bool
+
+	// Blocked is the same-origin collector rule that answers this request
+	// instead of the upstream (nil: none).
+	Blocked *trackers.BlockRule
+
+	// CookieLines is the request's Cookie header for the upstream after
+	// filtering (nil: remove the header); meaningful when CookieChanged.
+	CookieLines   []string
+	CookieChanged bool
+	// DropCookie2 removes the obsolete Cookie2 request header (RFC 2965,
+	// which some parsers still read as cookies).
+	DropCookie2 bool
+	// Refused are the names of refused cookies of known categories the
+	// browser sent (expired by the response).
+	Refused []string
+	// Document: the request asks for a document to show (a navigation or
+	// a frame), so the banner may be inserted into an HTML answer.
+	Document bool
+
+	rec Recorder
+}
+
+// Allowed reports whether category is granted for this request.
+func (d *Decision) Allowed(category string) bool {
+	i, ok := d.e.pol.Index(category)
+	return ok && d.Granted&(policy.Set(1)<<uint(i)) != 0
+}
+
+// Engine returns the engine that made the decision.
+func (d *Decision) Engine() *Engine { return d.e }
+
+// Decide computes the request side of the decision: the visitor's consent,
+// whether a collector rule answers the request, the request cookies to
+// drop. rec receives the evidence (nil: none). It never modifies r.
+func (e *Engine) Decide(r *http.Request, now time.Time, rec Recorder) *Decision {
+	if rec == nil {
+		rec = nopRecorder{}
+	}
+	d := &Decision{e: e, Report: e.report, rec: rec}
+	d.Visitor = e.Visitor(r, now)
+	d.Document = WantsDocument(r)
+	if e.blocker != nil {
+		if rule, ok := e.blocker.MatchRequest(r); ok && !d.Allowed(rule.Category) {
+			d.Blocked = rule
+			rec.Blocked(rule.Name, rule.Category)
+		}
+	}
+	d.DropCookie2 = len(r.Header["Cookie2"]) > 0
+	e.filterCookies(r, d)
+	return d
+}
+
+// Visitor decodes the consent cookies of a request. Anything wrong with any
+// of them means no consent (fail closed): several consent cookies (a
+// header with duplicates, or host-only and domain cookies of the same
+// name) must never widen consent, and an invalid one next to a valid one,
+// in either order, shows the banner again.
+func (e *Engine) Visitor(r *http.Request, now time.Time) Visitor {
+	v := Visitor{
+		Secure:  r.TLS != nil,
+		GPC:     r.Header.Get("Sec-GPC") == "1" && (e.cfg.GPC == nil || !e.cfg.GPC.Disabled),
+		Granted: e.pol.RequiredSet(),
+	}
+	values := e.consentValues(r, v.Secure)
+	if len(values) == 0 {
+		return v
+	}
+	granted := e.pol.AllSet()
+	var newest consentcookie.Consent
+	for _, value := range values {
+		c, reason := e.decodeConsent(value, now)
+		if reason != "" {
+			v.Invalid = append(v.Invalid, Invalid{Reason: reason, Consent: c})
+			if (reason == string(consentcookie.ReasonExpired) || reason == string(consentcookie.ReasonOldPolicy)) && c.ID != ([16]byte{}) {
+				v.FormerID = c.ID
+			}
+			continue
+		}
+		set, _ := e.pol.SetOf(e.knownNames(c.Granted))
+		granted &= set | e.pol.RequiredSet()
+		if newest.ID == ([16]byte{}) || c.IssuedAt.After(newest.IssuedAt) {
+			newest = c
+		}
+	}
+	if len(v.Invalid) > 0 {
+		if v.FormerID == ([16]byte{}) && newest.ID != ([16]byte{}) {
+			v.FormerID = newest.ID // a new choice keeps the visitor's ID
+		}
+		return v
+	}
+	v.Consent, v.HasConsent = newest, true
+	v.Granted |= granted
+	if v.GPC {
+		v.Granted &^= e.saleOrShare
+	}
+	return v
+}
+
+func (e *Engine) decodeConsent(value string, now time.Time) (consentcookie.Consent, string) {
+	c, _, err := e.codec.Decode(value, now)
+	if err == nil {
+		err = consentcookie.CheckPolicy(c, e.cfg.PolicyVersion)
+	}
+	if err == nil {
+		return c, ""
+	}
+	var de *consentcookie.DecodeError
+	if errors.As(err, &de) {
+		return c, string(de.Reason)
+	}
+	return c, "malformed"
+}
+
+// knownNames drops categories a consent mentions that the configuration
+// no longer has (a renamed or removed category is simply not granted).
+func (e *Engine) knownNames(names []string) []string {
+	out := names[:0:0]
+	for _, n := range names {
+		if _, ok := e.pol.Index(n); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// CookieName is the consent cookie's name for a request: on HTTPS without
+// a Domain attribute the __Host- prefix pins it to this host. A __Host- or
+// __Secure- name is never read from a plain HTTP request (a browser only
+// stores such cookies from secure origins).
+func (e *Engine) CookieName(secure bool) string {
+	c := e.cfg.Cookie
+	if secure && c.Domain == "" && c.Path == "/" {
+		return "__Host-" + c.Name
+	}
+	return c.Name
+}
+
+func (e *Engine) consentValues(r *http.Request, secure bool) []string {
+	name := e.CookieName(secure)
+	if !secure && (strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-")) {
+		return nil
+	}
+	var values []string
+	for _, line := range r.Header["Cookie"] {
+		if !strings.Contains(line, name) {
+			continue
+		}
+		for n, val := range cookieheader.Pairs(line) {
+			if n == name {
+				values = append(values, val)
+			}
+		}
+	}
+	return values
+}
+
+// isConsentCookie reports whether name is one of the consent cookie's names.
+func (e *Engine) isConsentCookie(name string) bool {
+	n := e.cfg.Cookie.Name
+	return name == n || name == "__Host-"+n
+}
+
+// filterCookies decides which request cookies reach the upstream. Refused
+// cookies are dropped and recorded; so is the consent cookie itself: the
+// upstream has no use for its encrypted value (apps read the consent state
+// from the {http.consent.*} placeholders).
+func (e *Engine) filterCookies(r *http.Request, d *Decision) {
+	lines := r.Header["Cookie"]
+	if len(lines) == 0 {
+		return
+	}
+	out := lines[:0:0]
+	for _, line := range lines {
+		var last policy.Decision
+		consent := false
+		filtered := cookieheader.FilterCookieHeader(line, func(name string) bool {
+			if consent = e.isConsentCookie(name); consent {
+				return false
+			}
+			last = e.pol.Decide(name, d.Granted)
+			return last.Allowed
+		}, func(name string) {
+			if consent {
+				return
+			}
+			if last.Known {
+				d.Refused = append(d.Refused, name)
+			} else if name != "" {
+				e.unclassified.Note(name)
+			}
+			d.rec.Filtered(name, categoryOf(last))
+		})
+		if filtered != line {
+			d.CookieChanged = true
+		}
+		if filtered != "" {
+			out = append(out, filtered)
+		}
+	}
+	if d.CookieChanged && len(out) > 0 {
+		d.CookieLines = out
+	}
+}
+
+func categoryOf(d policy.Decision) string {
+	if d.Known && d.Category != "" {
+		return d.Category
+	}
+	if d.Category != "" {
+		return d.Category
+	}
+	return "unknown"
+}
+
+// WantsDocument reports whether a request asks for a document the visitor
+// will see: Sec-Fetch-Dest document or iframe; from clients that send no
+// Sec-Fetch-Dest, a GET that accepts text/html. Requests from htmx, Turbo
+// or a script (HX-Request, Turbo-Frame, X-Requested-With) never do: they
+// fetch fragments.
+func WantsDocument(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	h := r.Header
+	if h.Get("HX-Request") != "" || h.Get("Turbo-Frame") != "" || h.Get("X-Requested-With") != "" {
+		return false
+	}
+	if dest, ok := h["Sec-Fetch-Dest"]; ok {
+		switch strings.ToLower(strings.TrimSpace(strings.Join(dest, ""))) {
+		case "document", "iframe":
+			return true
+		}
+		return false
+	}
+	return strings.Contains(strings.ToLower(h.Get("Accept")), "text/html")
+}
+
+// ChoiceSet is the set of categories a choice grants: accept_all grants
+// every category, custom the named ones, reject_all and withdraw none;
+// required categories are always included.
+func (e *Engine) ChoiceSet(choice string, cats []string) (policy.Set, error) {
+	granted := e.pol.RequiredSet()
+	switch choice {
+	case "accept_all":
+		granted = e.pol.AllSet()
+	case "custom":
+		s, err := e.pol.SetOf(cats)
+		if err != nil {
+			return 0, err
+		}
+		granted |= s
+	}
+	return granted, nil
+}
+
+// Chose applies a choice just recorded to the decision: the visitor now has
+// consent c for granted (narrowed by GPC), and Refused lists the cookies
+// the browser sent that the new choice refuses, for Expiries.
+func (d *Decision) Chose(r *http.Request, c consentcookie.Consent, granted policy.Set) {
+	d.Consent, d.HasConsent = c, true
+	d.Granted = granted
+	if d.GPC {
+		d.Granted &^= d.e.saleOrShare
+	}
+	d.Refused = d.Refused[:0]
+	for _, line := range r.Header["Cookie"] {
+		cookieheader.FilterCookieHeader(line, func(name string) bool {
+			if pd := d.e.pol.Decide(name, d.Granted); !pd.Allowed && pd.Known {
+				d.Refused = append(d.Refused, name)
+			}
+			return true
+		}, func(string) {})
+	}
+}
