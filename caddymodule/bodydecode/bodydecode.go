@@ -42,8 +42,13 @@ const (
 	// DefaultMaxZstdWindow is the largest window RFC 9659 requires of an
 	// HTTP zstd decoder (8 MiB); senders must not use larger ones.
 	DefaultMaxZstdWindow = 8 << 20
-	// DefaultKeepRaw bounds the raw bytes kept for a pass-through.
+	// DefaultKeepRaw bounds the raw bytes kept for a pass-through of a
+	// gzip body: inflate emits output at the latest when its 32 KiB
+	// window fills, so 64 KiB covers every stream that is valid so far.
 	DefaultKeepRaw = 64 << 10
+	// DefaultKeepRawZstd is the zstd default: a zstd block (up to 128 KiB
+	// compressed) produces output only once it is complete.
+	DefaultKeepRawZstd = 128<<10 + 64
 )
 
 // Options tune a Decoder. The zero value uses the defaults.
@@ -53,7 +58,7 @@ type Options struct {
 	// nothing was decoded yet (the body is passed through), else ErrCorrupt.
 	MaxZstdWindow int
 	// KeepRaw is how many raw bytes are kept until the first decoded byte
-	// (default 64 KiB). If a body fails before producing output but after
+	// (default 64 KiB for gzip, 128 KiB + 64 for zstd: one full block). If a body fails before producing output but after
 	// more than KeepRaw bytes, it can no longer be passed through and the
 	// failure is ErrCorrupt or ErrTruncated.
 	KeepRaw int
@@ -183,6 +188,9 @@ func New(enc string, dst io.Writer, opts Options) (*Decoder, error) {
 	}
 	if opts.KeepRaw <= 0 {
 		opts.KeepRaw = DefaultKeepRaw
+		if enc == "zstd" {
+			opts.KeepRaw = DefaultKeepRawZstd
+		}
 	}
 	return &Decoder{zstd: enc == "zstd", dst: dst, opts: opts}, nil
 }

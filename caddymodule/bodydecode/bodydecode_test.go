@@ -124,6 +124,9 @@ func decodeCases(t testing.TB) []decodeCase {
 		{name: "zstd trailing garbage", enc: "zstd", body: cat(zSmall, []byte("garbage!")), want: ErrCorrupt, outputStarted: true},
 		{name: "zstd big window after output", enc: "zstd", body: cat(zSmall, long27), want: ErrCorrupt, outputStarted: true},
 		{name: "zstd raw frame cut", enc: "zstd", body: rawZstdFrame(20, huge)[:150000], want: ErrTruncated, outputStarted: true},
+		// A zstd block is decoded once complete: a stream cut inside its
+		// first full-size block still passes through.
+		{name: "zstd cut inside a 128 KiB first block", enc: "zstd", body: rawZstdFrame(20, huge)[:120000], want: ErrUndecodable},
 		{name: "zstd more than KeepRaw before output", enc: "zstd", body: zBig[:len(zBig)/2], opts: Options{KeepRaw: 1000}, want: ErrTruncated},
 	}
 }

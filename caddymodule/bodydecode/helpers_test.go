@@ -73,7 +73,7 @@ func zst(t testing.TB, p []byte, window int) []byte {
 func rawZstdFrame(windowLog int, content []byte) []byte {
 	b := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, byte((windowLog - 10) << 3)}
 	for len(content) > 0 || len(b) == 6 {
-		n := min(len(content), 100<<10)
+		n := min(len(content), 128<<10)
 		last := 0
 		if n == len(content) {
 			last = 1
