@@ -38,13 +38,18 @@ func lower(c byte) byte {
 // cheaper than setting up the vectorised search.
 func indexByte(b []byte, c byte) int {
 	const short = 16
-	for i := 0; i < len(b) && i < short; i++ {
-		if b[i] == c {
+	if len(b) <= short {
+		for i, x := range b {
+			if x == c {
+				return i
+			}
+		}
+		return -1
+	}
+	for i, x := range b[:short] {
+		if x == c {
 			return i
 		}
-	}
-	if len(b) <= short {
-		return -1
 	}
 	if k := bytes.IndexByte(b[short:], c); k >= 0 {
 		return k + short
