@@ -112,6 +112,8 @@ func decodeCases(t testing.TB) []decodeCase {
 		{name: "zstd --long=27 (128 MiB window)", enc: "zstd", body: long27, want: ErrUndecodable},
 		{name: "zstd --long=27 with a 256 MiB limit", enc: "zstd", body: long27, opts: Options{MaxZstdWindow: 256 << 20}, out: long27Page},
 		{name: "zstd 16MiB window", enc: "zstd", body: rawZstdFrame(24, small), want: ErrUndecodable},
+		{name: "zstd single segment", enc: "zstd", body: singleSegment(uint32(len(small)), small), out: small},
+		{name: "zstd single segment declaring 16 MiB", enc: "zstd", body: singleSegment(16<<20, small), want: ErrUndecodable},
 		{name: "23 bytes not zstd", enc: "zstd", body: []byte("this is not zstd at all")[:23], want: ErrUndecodable},
 		{name: "zstd empty body", enc: "zstd", body: nil, want: ErrUndecodable},
 		{name: "zstd cut in header", enc: "zstd", body: zSmall[:3], want: ErrUndecodable},
@@ -332,6 +334,14 @@ func TestWindowMemoryBound(t *testing.T) {
 		}
 		runtime.ReadMemStats(&after)
 		return after.TotalAlloc - before.TotalAlloc
+	}
+	// A single-segment frame has no window descriptor: its window is its
+	// declared content size. 1 GiB must be refused like a large window.
+	single := singleSegment(1<<30, p)
+	huge := measure(single, ErrUndecodable)
+	t.Logf("4 single-segment pages declaring 1 GiB: %.1f MiB allocated", float64(huge)/(1<<20))
+	if huge > 16<<20 {
+		t.Errorf("4 single-segment pages declaring 1 GiB allocated %d MiB, want < 16 MiB", huge>>20)
 	}
 	big := measure(rawZstdFrame(27, p), ErrUndecodable)
 	t.Logf("4 pages with 128 MiB windows: %.1f MiB allocated", float64(big)/(1<<20))

@@ -86,6 +86,13 @@ func rawZstdFrame(windowLog int, content []byte) []byte {
 	return b
 }
 
+// singleSegment builds a single-segment zstd frame (no window descriptor:
+// the window is the declared content size fcs) holding content in raw blocks.
+func singleSegment(fcs uint32, content []byte) []byte {
+	b := []byte{0x28, 0xb5, 0x2f, 0xfd, 0xa0, byte(fcs), byte(fcs >> 8), byte(fcs >> 16), byte(fcs >> 24)}
+	return append(b, rawZstdFrame(20, content)[6:]...)
+}
+
 // result is what one decode run observed.
 type result struct {
 	out      []byte
