@@ -58,10 +58,36 @@ func SetCookieName(line string) (name string, ok bool) {
 // dropped too; if nothing is kept the result is "" and the caller should
 // delete the header. A pair without '=' is a cookie with an empty name
 // (keep("") decides). Runs in time linear in len(v).
+//
+// # Cookies hidden in a value
+//
+// Browsers separate cookies with ';' only, but lenient server parsers also
+// split on ',' (Rack 2: "a=1, _ga=2" is two cookies) or whitespace
+// (Python's SimpleCookie: "a=1 _ga=2"). So inside the value of a pair,
+// every run that follows a ',', space or tab and starts with a cookie-name
+// token and '=' is an embedded cookie of its own: keep is asked about its
+// name too, right after the pair's own name, and a refused embedded cookie
+// is cut out together with the separators before it, up to the next
+// embedded cookie ("sessionid=a, _ga=x, lang=en" without _ga becomes
+// "sessionid=a, lang=en"). The rest of the pair stays byte for byte. A pair
+// whose own name is refused is dropped whole, embedded cookies included,
+// without asking about them. A value holding text such as "k=v, k2=v2" is
+// therefore read as two cookies: that is what the lenient parsers do, and
+// the safe choice for a privacy gateway.
 func FilterCookieHeader(v string, keep func(name string) bool, removed func(name string)) string {
 	var b strings.Builder // used from the first removal on
 	dirty := false
 	pos := 0
+	startDirty := func(upTo int) {
+		// First removal: copy the cookies kept so far, cleaned up.
+		dirty = true
+		b.Grow(len(v))
+		for part := range strings.SplitSeq(v[:upTo], ";") {
+			if part = trimSpace(part); part != "" {
+				writePair(&b, part)
+			}
+		}
+	}
 	for pos <= len(v) {
 		end := strings.IndexByte(v[pos:], ';')
 		if end < 0 {
@@ -76,24 +102,29 @@ func FilterCookieHeader(v string, keep func(name string) bool, removed func(name
 			continue
 		}
 		name := pairName(pair)
-		if keep(name) {
+		if !keep(name) {
+			if removed != nil {
+				removed(name)
+			}
+			if !dirty {
+				startDirty(start)
+			}
+			continue
+		}
+		eq := strings.IndexByte(pair, '=')
+		if eq < 0 || !strings.ContainsAny(pair[eq+1:], ", \t") {
 			if dirty {
 				writePair(&b, pair)
 			}
 			continue
 		}
-		if removed != nil {
-			removed(name)
+		// Embedded cookies: pair[:eq+1] + runs.
+		kept, changed := filterEmbedded(pair, eq+1, keep, removed)
+		if changed && !dirty {
+			startDirty(start)
 		}
-		if !dirty {
-			// First removal: copy the cookies kept so far, cleaned up.
-			dirty = true
-			b.Grow(len(v))
-			for part := range strings.SplitSeq(v[:start], ";") {
-				if part = trimSpace(part); part != "" {
-					writePair(&b, part)
-				}
-			}
+		if dirty {
+			writePair(&b, kept)
 		}
 	}
 	if !dirty {
@@ -101,6 +132,64 @@ func FilterCookieHeader(v string, keep func(name string) bool, removed func(name
 	}
 	return b.String()
 }
+
+// filterEmbedded filters the cookies embedded in the value of pair, which
+// starts at offset from (see FilterCookieHeader). It returns the pair with
+// refused embedded cookies cut out, and whether anything was cut; pair
+// itself when nothing was.
+func filterEmbedded(pair string, from int, keep func(string) bool, removed func(string)) (string, bool) {
+	var out []byte
+	last := 0 // pair[last:] is not yet copied to out (or dropped)
+	cut := false
+	// dropFrom >= 0 while inside a refused run that started there.
+	dropFrom := -1
+	i := from
+	for i < len(pair) {
+		if !isSep(pair[i]) {
+			i++
+			continue
+		}
+		sep := i
+		j := i
+		for j < len(pair) && isSep(pair[j]) {
+			j++
+		}
+		k := j
+		for k < len(pair) && IsTokenByte(pair[k]) {
+			k++
+		}
+		if k == j || k >= len(pair) || pair[k] != '=' {
+			i = j
+			continue
+		}
+		// A run starts at sep with cookie name pair[j:k].
+		if dropFrom >= 0 {
+			last = sep // the refused run ends here
+			dropFrom = -1
+		}
+		if name := pair[j:k]; !keep(name) {
+			if removed != nil {
+				removed(name)
+			}
+			if !cut {
+				cut = true
+				out = make([]byte, 0, len(pair))
+			}
+			out = append(out, pair[last:sep]...)
+			dropFrom = sep
+		}
+		i = k + 1
+	}
+	if !cut {
+		return pair, false
+	}
+	if dropFrom < 0 {
+		out = append(out, pair[last:]...)
+	}
+	return trimSpace(string(out)), true
+}
+
+func isSep(c byte) bool { return c == ',' || c == ' ' || c == '\t' }
 
 func writePair(b *strings.Builder, pair string) {
 	if b.Len() > 0 {

@@ -266,3 +266,46 @@ func TestRegistrableDomain(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterEmbeddedCookies: lenient server parsers read cookies separated
+// by ',' (Rack 2) or whitespace (Python's SimpleCookie) inside one pair, so
+// the filter classifies those too (issue 13).
+func TestFilterEmbeddedCookies(t *testing.T) {
+	tests := []filterCase{
+		{"sessionid=a, _ga=GA1.2.3", []string{"_ga"}, "sessionid=a", []string{"_ga"}},
+		{"sessionid=a _ga=GA1.2.3", []string{"_ga"}, "sessionid=a", []string{"_ga"}},
+		{"sessionid=a,_ga=GA1.2.3", []string{"_ga"}, "sessionid=a", []string{"_ga"}},
+		{"sessionid=a\t_ga=GA1.2.3", []string{"_ga"}, "sessionid=a", []string{"_ga"}},
+		{"sessionid=a, _ga=1, lang=en", []string{"_ga"}, "sessionid=a, lang=en", []string{"_ga"}},
+		{"sessionid=a, _ga=1 _fbp=2, lang=en; x=1", []string{"_ga", "_fbp"}, "sessionid=a, lang=en; x=1", []string{"_ga", "_fbp"}},
+		{"x=1; sessionid=a, _ga=1", []string{"_ga"}, "x=1; sessionid=a", []string{"_ga"}},
+		// Allowed embedded cookies and values with separators but no
+		// "name=" stay byte for byte.
+		{"sessionid=a, lang=en", []string{"_ga"}, "sessionid=a, lang=en", nil},
+		{`j={"a":1, "b":2}; _ga=1`, []string{"_ga"}, `j={"a":1, "b":2}`, []string{"_ga"}},
+		{"d=Wed, 21 Oct 2015; _ga=1", []string{"_ga"}, "d=Wed, 21 Oct 2015", []string{"_ga"}},
+		// A refused pair goes whole; its embedded cookies are not asked about.
+		{"_ga=1, sessionid=a", []string{"_ga"}, "", []string{"_ga"}},
+		// Base64 padding after a space is read as a cookie, like the lenient
+		// parsers do.
+		{"t=abc d==", []string{"d"}, "t=abc", []string{"d"}},
+		{"t=abc ==", []string{""}, "t=abc ==", nil},
+	}
+	for _, tt := range tests {
+		got, removed := runFilter(tt.in, tt.drop...)
+		if got != tt.want || !reflect.DeepEqual(removed, tt.removed) {
+			t.Errorf("Filter(%q, drop %q) = %q removed %q; want %q removed %q", tt.in, tt.drop, got, removed, tt.want, tt.removed)
+		}
+	}
+	// keep is asked about embedded names, in order, after the pair's own.
+	var asked []string
+	FilterCookieHeader("s=1, a=2 b=3; c=4", func(n string) bool { asked = append(asked, n); return true }, nil)
+	if want := []string{"s", "a", "b", "c"}; !reflect.DeepEqual(asked, want) {
+		t.Errorf("asked %q, want %q", asked, want)
+	}
+	// Unchanged headers with separators inside values are not copied.
+	in := "sessionid=a, lang=en; d=Wed, 21 Oct"
+	if n := testing.AllocsPerRun(100, func() { FilterCookieHeader(in, func(string) bool { return true }, nil) }); n != 0 {
+		t.Errorf("unchanged header with embedded cookies: %.1f allocations", n)
+	}
+}

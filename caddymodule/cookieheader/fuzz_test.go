@@ -1,19 +1,26 @@
 package cookieheader
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"unsafe"
 )
 
+// embeddedRE finds the cookies embedded in a value: separators, a name
+// token and '=' (see FilterCookieHeader).
+var embeddedRE = regexp.MustCompile("[, \t]+[!#$%&'*+\\-.^_`|~0-9A-Za-z]+=")
+
 // FuzzFilterCookieHeader checks FilterCookieHeader against a plain
-// strings.Split model: the output holds exactly the kept cookies in order,
-// removed gets exactly the dropped names, and with nothing dropped the input
-// comes back as the same string.
+// strings.Split and regexp model: the output holds exactly the kept cookies
+// in order (embedded ones included), removed gets exactly the dropped names,
+// and with nothing dropped the input comes back as the same string.
 func FuzzFilterCookieHeader(f *testing.F) {
 	for _, s := range []string{
 		"", "a=1", "a=1; b=2; c=3", " a=1 ;; ;b = 2 ;c=3;", ";;", "novalue; =x; a=b=c",
 		`q="x;y"; r=1`, "\ta=1\t;\tb", "_ga=GA1.2.3; _gid=GA1.2.4; PHPSESSID=abc",
+		"sessionid=a, _ga=GA1.2.3", "sessionid=a _ga=GA1.2.3", "s=a,_ga=1, lang=en\t_fbp=2",
+		"s=a, ,x y=1 ,, z==", "s=a,=b, c", "a=1,b=2;c=3 d=4; e", `j={"a":1, "b":2}`,
 	} {
 		f.Add(s, uint8(0x5a))
 	}
@@ -33,14 +40,43 @@ func FuzzFilterCookieHeader(f *testing.F) {
 				continue
 			}
 			name := ""
-			if i := strings.IndexByte(p, '='); i >= 0 {
-				name = strings.Trim(p[:i], " \t")
+			eq := strings.IndexByte(p, '=')
+			if eq >= 0 {
+				name = strings.Trim(p[:eq], " \t")
 			}
-			if keep(name) {
-				wantKept = append(wantKept, p)
-			} else {
+			if !keep(name) {
 				wantRemoved = append(wantRemoved, name)
+				continue
 			}
+			if eq < 0 {
+				wantKept = append(wantKept, p)
+				continue
+			}
+			val := p[eq+1:]
+			runs := embeddedRE.FindAllStringIndex(val, -1)
+			if len(runs) == 0 {
+				wantKept = append(wantKept, p)
+				continue
+			}
+			out := p[:eq+1] + val[:runs[0][0]]
+			cut := false
+			for k, r := range runs {
+				end := len(val)
+				if k+1 < len(runs) {
+					end = runs[k+1][0]
+				}
+				emb := strings.TrimLeft(val[r[0]:r[1]-1], ", \t")
+				if keep(emb) {
+					out += val[r[0]:end]
+				} else {
+					cut = true
+					wantRemoved = append(wantRemoved, emb)
+				}
+			}
+			if cut {
+				p = strings.Trim(out, " \t")
+			}
+			wantKept = append(wantKept, p)
 		}
 		var removed []string
 		out := FilterCookieHeader(v, keep, func(n string) { removed = append(removed, n) })
