@@ -81,7 +81,10 @@ func dbCategoryOf(ocd string) int {
 // newDatabase compiles rows. Rows with the same name and wildcard flag are
 // merged, keeping the most restrictive category (and that row's facts); a
 // wildcard row with an empty prefix would match every cookie and is
-// dropped.
+// dropped. A wildcard never exempts a cookie from consent: a wildcard row
+// labelled Security or Necessary ("sb-", "clerk_") counts as functional,
+// since any tracker could take a name with that prefix; the real shapes of
+// those cookies are in the built-in necessary list.
 func newDatabase(rows []dbRow) *Database {
 	type key struct {
 		name string
@@ -117,6 +120,9 @@ func newDatabase(rows []dbRow) *Database {
 	for _, k := range order {
 		r := merged[k]
 		c := dbCategoryOf(r.ocdCat)
+		if r.wildcard && c == 0 {
+			c = 1
+		}
 		bit := Set(1) << uint(c)
 		f := Facts{Pattern: r.name, Wildcard: r.wildcard, Vendor: r.vendor, Category: dbCategoryNames[c], DatabaseCategory: r.ocdCat, Retention: r.retention}
 		idx := int32(len(d.entries))

@@ -65,8 +65,8 @@ func TestLoadCookieDatabaseFixture(t *testing.T) {
 		{"_ga", Facts{Pattern: "_ga", Vendor: "Google Analytics", Category: "analytics", DatabaseCategory: "Analytics", Retention: "2 years"}, true},
 		{"_gac_UA-1", Facts{Pattern: "_gac_*", Wildcard: true, Vendor: "Google Ads", Category: "advertising", DatabaseCategory: "Marketing", Retention: "90 days"}, true},
 		{"token", Facts{Pattern: "token", Vendor: "Adform", Category: "advertising", DatabaseCategory: "Marketing", Retention: "1 year"}, true},
-		{"waf_1", Facts{Pattern: "waf_*", Wildcard: true, Vendor: "WAF", Category: "necessary", DatabaseCategory: "Security", Retention: "session"}, true},
-		{"oddity", Facts{Pattern: "oddity", Vendor: "Odd", Category: "advertising", DatabaseCategory: "Strange"}, true}, // unknown label → advertising
+		{"waf_1", Facts{Pattern: "waf_*", Wildcard: true, Vendor: "WAF", Category: "functional", DatabaseCategory: "Security", Retention: "session"}, true}, // a wildcard never exempts
+		{"oddity", Facts{Pattern: "oddity", Vendor: "Odd", Category: "advertising", DatabaseCategory: "Strange"}, true},                                     // unknown label → advertising
 		{"pers", Facts{Pattern: "pers", Vendor: "Controller Co", Category: "functional", DatabaseCategory: "Personalization", Retention: "1 day"}, true},
 		{"_gac", Facts{}, false},
 		{"anything", Facts{}, false},
@@ -106,6 +106,7 @@ func TestBuiltinCookieDatabase(t *testing.T) {
 		"_ga": "analytics", "_gac_123": "advertising", "_fbp": "advertising",
 		"ci_session": "functional", "form_key": "necessary", "__Host-next-auth.csrf-token": "functional",
 		"CRAFT_CSRF_TOKEN": "necessary", "no_such_cookie_anywhere": "",
+		"sb-tracker": "functional", "clerk_track": "functional", // necessary wildcards do not exempt
 	} {
 		if got := d.Category(name); got != want {
 			t.Errorf("builtin database: %q = %q, want %q", name, got, want)
