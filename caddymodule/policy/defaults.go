@@ -11,6 +11,16 @@ package policy
 // NID on google.com) never pass through the gateway; blocking the vendor's
 // script keeps them away. The few listed anyway are those the brief asked
 // for by name (LinkedIn's and Microsoft's), since operators look for them.
+//
+// The necessary list is an always-allowed list, so keep it tight: exact
+// names, or the exact shape a framework uses (a regular expression for
+// hashed names such as Drupal's "SESS" + 32 hex digits). A generic shape
+// such as "*_session" is acceptable only because every tracker prefix in
+// the other lists is more restrictive and wins among built-ins
+// ("_fbp_session" is advertising); TestDefaultsAgainstDatabase checks that
+// no name the Open Cookie Database calls Analytics or Marketing is
+// exempted, and TestDefaultsIssue13 holds the tracker-shaped names that
+// must never pass.
 
 // NecessaryCookies are strictly necessary ("Essential"): sessions, sign-in,
 // CSRF protection, load balancing, bot and fraud protection, and cookies that
@@ -236,11 +246,10 @@ var NecessaryCookies = []string{
 	"F5_HT_shrinked",  // F5 BIG-IP APM
 	"F5_fullWT",       // F5 BIG-IP APM
 	`/^TS[0-9a-fA-F]{8}([0-9]{3}|_[0-9a-zA-Z]{1,3})?$/`, // F5 BIG-IP ASM / Advanced WAF ("TS01a2b3c4", "TS01a2b3c4_77", "TS01a2b3c4029")
-	"TSPD_101",                // F5 Distributed Cloud / ASM bot defense
-	`/^TSPD_101_[A-Z]{1,4}$/`, // F5 bot defense (TSPD_101_DID, ...)
-	"NSC_*",                   // Citrix NetScaler / ADC persistence and gateway ("NSC_" + encoded vserver name)
-	"citrix_ns_id",            // Citrix NetScaler / ADC
-	"nsc_*",                   // Citrix gateway (lower-case variants)
+	"TSPD_101",                   // F5 Distributed Cloud / ASM bot defense
+	`/^TSPD_101_[A-Z0-9]{1,4}$/`, // F5 bot defense (TSPD_101_R0, ...)
+	"NSC_*",                      // Citrix NetScaler / ADC persistence and gateway ("NSC_" + encoded vserver name)
+	"citrix_ns_id",               // Citrix NetScaler / ADC
 
 	// Bot, abuse and fraud protection (WAF and bot-management cookies:
 	// stripping them locks visitors out behind endless challenges).
