@@ -404,8 +404,8 @@ func checkPath(path string) error {
 }
 
 // Categories returns the categories in declaration order, with Label and
-// Path defaulted. The slice is a copy; the Cookies slices are shared and must
-// not be modified.
+// Path defaulted. The slice is a copy; the Cookies and Operator slices are
+// shared and must not be modified.
 func (p *Policy) Categories() []Category { return append([]Category(nil), p.cats...) }
 
 // Index returns the index of the category called name.
