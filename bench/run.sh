@@ -21,19 +21,22 @@ ROUNDS=${BENCH_ROUNDS:-5}            # rounds per scenario and configuration
 WARMUP=${BENCH_WARMUP:-1}            # seconds of unmeasured warm-up per scenario and configuration
 CONNS=${BENCH_CONNS:-16}             # concurrent keep-alive connections
 STREAMS=${BENCH_STREAMS:-5}          # 20 MB streams per proxy
-LOG_LEVEL=${BENCH_LOG_LEVEL:-INFO}   # Caddy log level; the log goes to a file
+LOG_LEVEL=${BENCH_LOG_LEVEL:-WARN}   # level of Caddy's default log (both proxies; a file)
+AUDIT_LEVEL=${BENCH_AUDIT_LEVEL:-INFO} # level of the gateway's audit log (its own file)
+PRESETS=${BENCH_PRESETS-ga4 meta-pixel generic-pixels} # the demo's presets; empty = none
+CONSENT_MODE=${BENCH_CONSENT_MODE:-1} # 1 adds consent_mode (Google Consent Mode default), as the demo does
 BENCHTIME=${BENCH_BENCHTIME:-200ms}  # go test -benchtime for the microbenchmarks
 MICRO=${BENCH_MICRO:-1}              # 0 skips the Go microbenchmarks
 STREAM=${BENCH_STREAM:-1}            # 0 skips the 20 MB stream
 SCENARIO_FILTER=${BENCH_SCENARIOS:-} # space-separated scenario ids; empty = all
 PPROF=${BENCH_PPROF:-}               # scenario ids: CPU profiles of round 1 via the admin endpoint
 NGINX=${BENCH_NGINX:-auto}           # auto (use nginx when installed) or 0
-BLOCK_DIRECTIVE=${BENCH_BLOCK_DIRECTIVE:-} # consent subdirective that blocks /pixel.gif; empty = probe
-CONSENT_EXTRA=${BENCH_CONSENT_EXTRA:-}  # more consent subdirectives for the gateway, e.g. 'preset ga4 meta-pixel'
+BLOCK_DIRECTIVE=${BENCH_BLOCK_DIRECTIVE:-} # an extra consent subdirective that blocks /pixel.gif (generic-pixels already does)
+CONSENT_EXTRA=${BENCH_CONSENT_EXTRA:-}  # more consent subdirectives for the gateway
 KEEP_TMP=${BENCH_KEEP_TMP:-0}        # 1 keeps the generated configs and logs
 NICE=${BENCH_NICE:--10}              # nice level of every process started here (root only below 0); 0 = unchanged
 
-CADDY=$ROOT/bin/caddy
+CADDY=${BENCH_CADDY:-$ROOT/bin/caddy} # built when missing
 BIN=$ROOT/bench/.bin
 STAMP=$(date +%Y-%m-%d-%H%M%S)
 RESULTS=$ROOT/bench/results
@@ -204,36 +207,64 @@ declare -A PORT=([bare]=$((BASE + 1)) [gateway]=$((BASE + 2)) [nginx]=$((BASE + 
 declare -A ADMIN=([bare]=$((BASE + 11)) [gateway]=$((BASE + 12)))
 declare -A PID
 
+# The gateway as the demo (and most operators) run it: the banner (on by
+# default), the demo's presets (tag neutralization, the generic-pixels
+# collector paths that block /pixel.gif), Google Consent Mode, fixed keys.
 consent_block() {
+	local presets="" mode=""
+	[[ -z $PRESETS ]] || presets="preset $PRESETS"
+	[[ $CONSENT_MODE != 1 ]] || mode="consent_mode"
 	cat <<EOF
 	consent {
 		policy_version bench-1
 		keys $HASH_KEY $BLOCK_KEY
-		$1
+		$presets
+		$mode
+		$BLOCK_DIRECTIVE
 		$CONSENT_EXTRA
 	}
 EOF
 }
 
-# caddyfile NAME ADMIN_PORT PORT CONSENT_BLOCK (NAME probe: no admin, no log file)
+# caddyfile NAME ADMIN_PORT PORT CONSENT_BLOCK (NAME probe: no admin, no log
+# files). Caddy's default log goes to a file at $LOG_LEVEL for both proxies;
+# the gateway's audit events (logger http.handlers.consent) go to their own
+# file at $AUDIT_LEVEL, as in examples/audit-log.Caddyfile.
 caddyfile() {
 	local admin="admin 127.0.0.1:$2" output="output file $TMP/$1.log {
+			roll_size 100MiB
+			roll_keep 2
+		}" audit="output file $TMP/$1-audit.log {
 			roll_size 100MiB
 			roll_keep 2
 		}"
 	if [[ $1 == probe ]]; then
 		admin="admin off"
 		output="output discard"
+		audit="output discard"
 	fi
 	cat <<EOF
 {
 	$admin
 	auto_https off
 	persist_config off
-	log {
+	log default {
 		$output
 		level $LOG_LEVEL
+		exclude http.handlers.consent
 	}
+EOF
+	if [[ -n $4 ]]; then
+		cat <<EOF
+	log consent_audit {
+		$audit
+		format json
+		level $AUDIT_LEVEL
+		include http.handlers.consent
+	}
+EOF
+	fi
+	cat <<EOF
 }
 
 http://:$3 {
@@ -244,41 +275,15 @@ $4
 EOF
 }
 
-# Which subdirective (if any) blocks /pixel.gif? `preset generic-pixels` is
-# the trackers package's preset; the Caddyfile syntax may not exist yet.
-BLOCK_STATUS="no blocking subdirective adapts: /pixel.gif measured as a pass-through"
-CHOSEN_BLOCK=""
-if [[ -n $BLOCK_DIRECTIVE ]]; then
-	candidates=("$BLOCK_DIRECTIVE")
-else
-	candidates=(
-		$'trackers {\n\t\t\tpreset generic-pixels\n\t\t}'
-		$'block {\n\t\t\tpreset generic-pixels\n\t\t}'
-		'block generic-pixels'
-		'block preset generic-pixels'
-		'preset generic-pixels'
-		'presets generic-pixels'
-		'trackers generic-pixels'
-	)
-fi
-for c in "${candidates[@]}"; do
-	caddyfile probe 1 1 "$(consent_block "$c")" >"$TMP/probe.Caddyfile"
-	if "$CADDY" adapt --config "$TMP/probe.Caddyfile" --adapter caddyfile --validate >"$TMP/probe.out" 2>&1; then
-		CHOSEN_BLOCK=$c
-		BLOCK_STATUS="blocked with \`$(echo "$c" | tr -s '\n\t' ' ')\`"
-		break
-	fi
-done
-if [[ -z $CHOSEN_BLOCK ]]; then
-	# The gateway itself must adapt; otherwise nothing can run.
-	caddyfile probe 1 1 "$(consent_block "")" >"$TMP/probe.Caddyfile"
-	"$CADDY" adapt --config "$TMP/probe.Caddyfile" --adapter caddyfile >"$TMP/probe.out" 2>&1 ||
-		{ cat "$TMP/probe.out" >&2; die "the gateway Caddyfile does not adapt"; }
-fi
-log "pixel: $BLOCK_STATUS"
+# The gateway's configuration must adapt; otherwise nothing can run.
+caddyfile probe 1 1 "$(consent_block)" >"$TMP/probe.Caddyfile"
+"$CADDY" adapt --config "$TMP/probe.Caddyfile" --adapter caddyfile --validate >"$TMP/probe.out" 2>&1 ||
+	{ cat "$TMP/probe.out" >&2; die "the gateway Caddyfile does not adapt (BENCH_PRESETS='$PRESETS'): see above"; }
+GATEWAY_DESC=$(consent_block | grep -v -e '^[[:space:]]*$' -e 'keys ' -e 'consent {' -e '^[[:space:]]*}$' | sed 's/^[[:space:]]*//' | paste -sd ';' | sed 's/;/; /g')
+log "gateway: $GATEWAY_DESC"
 
 caddyfile bare "${ADMIN[bare]}" "${PORT[bare]}" "" >"$TMP/bare.Caddyfile"
-caddyfile gateway "${ADMIN[gateway]}" "${PORT[gateway]}" "$(consent_block "$CHOSEN_BLOCK")" >"$TMP/gateway.Caddyfile"
+caddyfile gateway "${ADMIN[gateway]}" "${PORT[gateway]}" "$(consent_block)" >"$TMP/gateway.Caddyfile"
 cp "$TMP/bare.Caddyfile" "$TMP/gateway.Caddyfile" "$RAW/"
 
 # ---- start ---------------------------------------------------------------------
@@ -378,7 +383,10 @@ DOC=(-H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8
 	else
 		PIXEL_BLOCKED=yes
 	fi
-	echo "- /pixel.gif through the gateway without consent: $([[ $PIXEL_BLOCKED == yes ]] && echo "answered by the gateway (blocked)" || echo "forwarded to the upstream (not blocked: $BLOCK_STATUS)")."
+	echo "- /pixel.gif through the gateway without consent: $([[ $PIXEL_BLOCKED == yes ]] && echo "answered by the gateway (blocked)" || echo "forwarded to the upstream (NOT blocked: is generic-pixels in BENCH_PRESETS?)")."
+	gwpage=$(curl -s "${DOC[@]}" -H 'Accept-Encoding: identity' -H "Cookie: $SESSION" "$GW/page")
+	live=$(grep -c '<script async src="https://www.googletagmanager.com/gtag/js' <<<"$gwpage" || true)
+	echo "- /page without consent through the gateway: gtag.js loader $([[ $live == 0 ]] && echo "neutralized" || echo "NOT neutralized (is ga4 in BENCH_PRESETS?)")."
 } >>"$NOTES"
 cat "$NOTES" >&2
 
@@ -387,13 +395,12 @@ cat "$NOTES" >&2
 	printf 'date\t%s\n' "$(date '+%Y-%m-%d %H:%M:%S %Z')"
 	printf 'clk_tck\t%s\n' "$(getconf CLK_TCK)"
 	printf 'machine\t%s, %s CPUs, load average %s\n' "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" "$(nproc --all)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-	printf 'caddy\t%s (bin/caddy; GOMAXPROCS follows the pinning)\n' "$("$CADDY" version | cut -d' ' -f1)"
+	printf 'caddy\t%s (${CADDY#"$ROOT"/}; GOMAXPROCS follows the pinning)\n' "$("$CADDY" version | cut -d' ' -f1)"
 	printf 'load generator\t%s, %s connections, 1 thread, %ss rounds, %s rounds, %ss warm-up\n' \
 		"$([[ $LOADGEN == wrk ]] && wrk -v 2>&1 | head -1 | cut -d' ' -f1-2 || echo 'bench/load (Go)')" "$CONNS" "$DURATION" "$ROUNDS" "$WARMUP"
 	printf 'pinning\t%s\n' "$PINNING"
-	printf 'logging\tCaddy default logger at %s to a file (audit events included at INFO)\n' "$LOG_LEVEL"
-	printf 'pixel\t%s\n' "$BLOCK_STATUS"
-	[[ -z $CONSENT_EXTRA ]] || printf 'gateway extra\t`%s`\n' "$(echo "$CONSENT_EXTRA" | tr -s '\n\t' ' ')"
+	printf 'logging\tCaddy default log at %s to a file (both proxies); gateway audit events at %s to their own file\n' "$LOG_LEVEL" "$AUDIT_LEVEL"
+	printf 'gateway\t`consent { %s }`, banner on (the default), fixed test keys\n' "$GATEWAY_DESC"
 	printf 'peer\t%s\n' "$NGINX_STATUS"
 	printf 'rounds\t%s\n' "$ROUNDS"
 } >"$RAW/meta.tsv"
@@ -421,23 +428,23 @@ scenario() {
 		H+=(-H 'Accept: application/json' -H "Cookie: consent=$CONSENT; $SESSION; $TRACKING")
 		;;
 	page-noconsent)
-		DESC='/page 100 KB HTML, no consent (banner)'
-		URLPATH=/page TARGET=1.15 NOTE=""
+		DESC='/page 100 KB HTML with gtag + Meta Pixel, no consent (banner, tag neutralization)'
+		URLPATH=/page TARGET=1.30 NOTE=""
 		H+=("${DOC[@]}" -H 'Accept-Encoding: identity' -H "Cookie: $SESSION")
 		;;
 	page-consent)
-		DESC='/page 100 KB HTML, full consent (settings control)'
-		URLPATH=/page TARGET=1.15 NOTE=""
+		DESC='/page 100 KB HTML, full consent (settings control, tags kept)'
+		URLPATH=/page TARGET=1.30 NOTE=""
 		H+=("${DOC[@]}" -H 'Accept-Encoding: identity' -H "Cookie: consent=$CONSENT; $SESSION; $TRACKING")
 		;;
 	page-gz)
-		DESC='/page-gz 100 KB HTML gzip, no consent (decode + banner)'
+		DESC='/page-gz the same page gzip-compressed by the upstream, no consent (decode, rewrite)'
 		URLPATH=/page-gz TARGET=2.0 NOTE=""
 		H+=("${DOC[@]}" -H 'Accept-Encoding: gzip, deflate, br, zstd' -H "Cookie: $SESSION")
 		;;
 	pixel)
-		DESC='/pixel.gif, no consent'
-		URLPATH=/pixel.gif TARGET=0.9 NOTE=""
+		DESC='/pixel.gif same-origin pixel, no consent (blocked by generic-pixels)'
+		URLPATH=/pixel.gif TARGET=0.50 NOTE=""
 		[[ $PIXEL_BLOCKED == yes ]] || NOTE="not blocked: pass-through"
 		H+=(-H 'Accept: image/avif,image/webp,image/apng,image/*,*/*;q=0.8' -H 'Sec-Fetch-Dest: image' -H "Cookie: $SESSION")
 		;;
@@ -543,6 +550,22 @@ for cfg in bare gateway; do
 	fi
 	printf '%s\t%s\n' "log bytes $cfg" "$(cat "$TMP/$cfg.log"* 2>/dev/null | wc -c)" >>"$RAW/meta.tsv"
 done
+# The audit trail's cost: bytes and lines per gateway request (rotated files
+# are gzip-compressed by the roller: counted decompressed, as written).
+audit_cat() {
+	local f
+	for f in "$TMP"/gateway-audit*.log*; do
+		[[ -e $f ]] || continue
+		if [[ $f == *.gz ]]; then gzip -dc "$f"; else cat "$f"; fi
+	done
+}
+greq=$(awk -F'\t' '$2 == "gateway" { n += $4 } END { print n + 0 }' "$RAW/load.tsv")
+abytes=$(audit_cat | wc -c)
+alines=$(audit_cat | wc -l)
+printf '%s\t%s\n' "audit log gateway" "$abytes bytes, $alines lines for $greq measured requests (warm-up, stream and sanity requests add a few): $(awk -v b="$abytes" -v l="$alines" -v n="$greq" 'BEGIN { if (n > 0) printf "%.0f bytes, %.2f lines per request", b / n, l / n; else print "n/a" }')" >>"$RAW/meta.tsv"
+if compgen -G "$TMP/gateway-audit*.gz" >/dev/null; then
+	echo "- the audit log rotated during the run and was gzip-compressed by the log roller (its CPU is in the gateway's figures)." >>"$RAW/notes.md"
+fi
 
 stop_all
 
@@ -561,7 +584,36 @@ if [[ $MICRO == 1 ]]; then
 		echo "(go test failed; output below)" >>"$REPORT"
 	fi
 	grep -Ev '^(goos|goarch|cpu):|^PASS$|^\?' "$RAW/micro.txt" >>"$REPORT" || true
-	echo '```' >>"$REPORT"
+	echo '```' >>"$REPORT"	# The figures issue 12 tracks, from the output above. cpu-MB/s is
+	# bytes per CPU-second (the htmlrewrite benchmarks report it): on a
+	# shared machine wall-clock MB/s also counts waiting for a CPU.
+	key() {
+		awk -v what="$1" -v re="$2" '$1 ~ re {
+			ns = mb = cmb = al = ""
+			for (i = 2; i <= NF; i++) {
+				if ($i == "ns/op") ns = $(i - 1)
+				if ($i == "MB/s") mb = $(i - 1)
+				if ($i == "cpu-MB/s") cmb = $(i - 1)
+				if ($i == "allocs/op") al = $(i - 1)
+			}
+			printf "| %s | `%s` | %s | %s | %s | %s |\n", what, $1, ns, mb, cmb, al
+		}' "$RAW/micro.txt"
+	}
+	{
+		echo
+		echo "Key microbenchmarks:"
+		echo
+		echo "| what | benchmark | ns/op | MB/s | CPU MB/s | allocs/op |"
+		echo "|---|---|--:|--:|--:|--:|"
+		key "HTML scanner, banner only, 100 KB page" '^BenchmarkPage-'
+		key "HTML scanner, neutralization pass, 100 KB page with GA4 + Meta (target >= 2000 MB/s)" '^BenchmarkPageNeutralize-'
+		key "tag neutralizer with URL matching, 100 KB page" '^BenchmarkTrackerPage-'
+		key "Cookie header filtering" '^BenchmarkFilterCookieHeader'
+		key "Set-Cookie name parsing" '^BenchmarkSetCookieName'
+		key "policy decision" '^BenchmarkDecide'
+		key "audit event encoding" '^BenchmarkEnforcementEncode'
+		key "gzip decode, 100 KB page" '^BenchmarkGzip100KB'
+	} >>"$REPORT"
 fi
 
 echo >>"$REPORT"
