@@ -395,7 +395,7 @@ cat "$NOTES" >&2
 	printf 'date\t%s\n' "$(date '+%Y-%m-%d %H:%M:%S %Z')"
 	printf 'clk_tck\t%s\n' "$(getconf CLK_TCK)"
 	printf 'machine\t%s, %s CPUs, load average %s\n' "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" "$(nproc --all)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-	printf 'caddy\t%s (${CADDY#"$ROOT"/}; GOMAXPROCS follows the pinning)\n' "$("$CADDY" version | cut -d' ' -f1)"
+	printf 'caddy\t%s (%s; GOMAXPROCS follows the pinning)\n' "$("$CADDY" version | cut -d' ' -f1)" "${CADDY#"$ROOT"/}"
 	printf 'load generator\t%s, %s connections, 1 thread, %ss rounds, %s rounds, %ss warm-up\n' \
 		"$([[ $LOADGEN == wrk ]] && wrk -v 2>&1 | head -1 | cut -d' ' -f1-2 || echo 'bench/load (Go)')" "$CONNS" "$DURATION" "$ROUNDS" "$WARMUP"
 	printf 'pinning\t%s\n' "$PINNING"
