@@ -8,13 +8,18 @@
 //
 //   - Blocker answers same-origin collection endpoints the gateway proxies
 //     (self-hosted Matomo, server-side GTM, Shopify monorail, ...) with a
-//     1×1 GIF or 204 instead of forwarding them. Its rules come from presets
-//     the operator names; none is enabled silently.
+//     1×1 GIF or 204 instead of forwarding them. Its rules come from
+//     presets; presets whose rules match paths a site may use for its own
+//     API are OptIn (DefaultPresetNames lists the others).
 //   - Neutralizer rewrites the HTML the gateway serves: tracker <script>
-//     tags get type="text/plain", tracker <img>/<iframe> lose their src (kept
-//     in data-consent-src), tracker <link rel=preload|preconnect|...> lose
-//     their href. The banner script re-activates them once the visitor
-//     consents. It plugs into htmlrewrite as a TagRewriter.
+//     tags get type="text/plain", every other element that would load a
+//     tracker URL loses the attribute holding it (src, srcset, href,
+//     xlink:href, data, poster, ping, srcdoc become data-consent-…), and
+//     relative URLs under a <base href> on another host are matched as
+//     URLs of that host. The banner script re-activates them once the
+//     visitor consents. It plugs into htmlrewrite as a TagRewriter, and
+//     fails closed (OversizedTag) for start tags too long to inspect.
+//     PageInfo.Unknown reports external hosts no vendor knows.
 //   - RemoveHosts narrows a page's own Content-Security-Policy so that the
 //     browser itself refuses non-consented vendor hosts, which also covers
 //     tags injected later by other scripts.
@@ -60,11 +65,19 @@
 //     ReferenceError until consent; ConsentModeDefault defines gtag, the
 //     others are the site's business, exactly as with a JavaScript consent
 //     manager.
-//   - A tag or raw text larger than htmlrewrite's MaxHold (64 KiB by
-//     default) is passed through by htmlrewrite without asking the
-//     rewriter: an inline snippet inside a huge inline script is not
-//     neutralized.
+//   - A start tag larger than htmlrewrite's MaxHold (64 KiB by default)
+//     cannot be read: while any vendor category is refused it is made
+//     inert whatever it loads (OversizedTag), which also blanks a site's
+//     own <img> with a data: URI that large. An inline script or noscript
+//     text larger than MaxHold passes unchanged: an inline snippet inside
+//     a huge inline script is not neutralized (making every large inline
+//     script inert would break pages that inline their code).
 //   - URLs hidden behind lazy-loading attributes (data-src handled by a
-//     site script), <source srcset>, CSS url() or <object data> are not
-//     rewritten.
+//     site script), CSS url() (in style attributes, <style> and
+//     stylesheets), the legacy background attribute, and <link
+//     rel=stylesheet|icon|manifest> are not rewritten: CSS and icons
+//     cannot run script, and a tracker host serving them is reported by
+//     PageInfo.Unknown only when no vendor knows it.
+//   - A <base href> is honoured from where it appears; URLs of tags
+//     before it were already resolved against the page by the browser.
 package trackers

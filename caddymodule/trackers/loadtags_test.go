@@ -331,3 +331,58 @@ func pipeWith(t testing.TB, pr *PageRewriter, doc []byte) []byte {
 	}
 	return out.Bytes()
 }
+
+// Through the real htmlrewrite: a start tag padded beyond MaxHold is made
+// inert while its category is refused; an oversized inline script passes.
+func TestOversizedThroughRewriter(t *testing.T) {
+	n := presetNeutralizer(t, Options{})
+	pad := strings.Repeat("x", 300)
+	run := func(allowed func(string) bool, doc string) string {
+		var out bytes.Buffer
+		w := htmlrewrite.New(&out, htmlrewrite.Options{Tags: n.Rewriter(allowed, nil), MaxHold: 128})
+		for i := 0; i < len(doc); i += 7 {
+			if _, err := w.Write([]byte(doc[i:min(i+7, len(doc))])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	for _, c := range []struct{ in, want string }{
+		{`<script data-pad="` + pad + `" src="https://connect.facebook.net/en_US/fbevents.js"></script>`, `<script type="text/plain"`},
+		{`<img data-pad="` + pad + `" src="https://www.facebook.com/tr?id=1">`, `<img src="" srcset=""`},
+		{`<iframe data-pad="` + pad + `" src="https://www.youtube.com/embed/x"></iframe>`, `<iframe src="about:blank" srcdoc=""`},
+	} {
+		got := run(allowNone, c.in)
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("oversized tag passed:\n%s", got)
+		}
+		assertNoTrackerURL(t, got)
+		if got := run(func(string) bool { return true }, c.in); got != c.in {
+			t.Errorf("changed although allowed: %s", got)
+		}
+	}
+	// A large inline script is the site's code: it runs.
+	in := `<script>var app = "` + pad + `"; fbq('init','1');</script><p>after</p>`
+	if got := run(allowNone, in); got != in {
+		t.Errorf("oversized inline script changed: %s", got)
+	}
+	// The flag set for that text does not leak to the next start tag.
+	in = `<script>var a = "` + pad + `";</script><script data-pad="` + pad + `" src="https://connect.facebook.net/x.js"></script>`
+	if got := run(allowNone, in); !strings.Contains(got, `<script type="text/plain"`) {
+		t.Errorf("second oversized tag passed: %s", got)
+	}
+}
+
+func TestHasFoldASCII(t *testing.T) {
+	for _, c := range []struct {
+		b    string
+		want bool
+	}{{"<a ping=x>", true}, {"<a PiNg=x>", true}, {"<a href=/p>", false}, {"<a pin", false}, {"ping", true}, {"xPING", true}, {"", false}} {
+		if got := hasFoldASCII([]byte(c.b), "ping"); got != c.want {
+			t.Errorf("%q: %v", c.b, got)
+		}
+	}
+}

@@ -167,6 +167,10 @@ type PageRewriter struct {
 	baseSeen   bool   // the first <base href> was seen (later ones do not count)
 	phText     *PlaceholderText
 	phResolved bool
+	// textPending is set when WantText asked for an element's text and
+	// cleared when it arrives: an OversizedTag call in between is about
+	// that text, not about a start tag.
+	textPending bool
 }
 
 // Reset prepares r for another response, keeping its buffers.
@@ -191,6 +195,7 @@ func (r *PageRewriter) Reset(n *Neutralizer, allowed func(string) bool, report f
 	r.reported = r.reported[:0]
 	r.baseHost, r.baseDir, r.baseSeen = "", "", false
 	r.phText, r.phResolved = nil, false
+	r.textPending = false
 }
 
 // SetPage sets the facts of the current response; call it after Reset.
@@ -228,6 +233,7 @@ func (r *PageRewriter) firstParty(host string) bool {
 // tag makes a browser fetch a URL (or, for <base>, changes how later URLs
 // resolve).
 func (r *PageRewriter) WantTag(name string) bool {
+	r.textPending = false
 	if !r.active {
 		return r.page.Unknown != nil && reportsUnknown(name) || name == "base" && r.page.Unknown != nil
 	}
@@ -259,7 +265,15 @@ func reportsUnknown(name string) bool {
 // attribute wins). The tag's own URL attributes follow and are ignored by
 // the browser. data-consent-oversized marks it; it is not restored on
 // consent (the gateway never read it).
+//
+// An inline script or noscript text too long to hold is not a start tag:
+// it passes unchanged (making every large inline script inert would break
+// pages that inline their application code); see the package limits.
 func (r *PageRewriter) OversizedTag(name string) []byte {
+	if r.textPending {
+		r.textPending = false
+		return nil
+	}
 	if !r.active {
 		return nil
 	}
@@ -290,6 +304,11 @@ func (r *PageRewriter) OversizedTag(name string) []byte {
 // WantText implements htmlrewrite.TagRewriter: the text of inline
 // executable scripts and of noscript elements.
 func (r *PageRewriter) WantText(name string, startTag []byte) bool {
+	r.textPending = r.wantText(name, startTag)
+	return r.textPending
+}
+
+func (r *PageRewriter) wantText(name string, startTag []byte) bool {
 	if !r.active {
 		return false
 	}
@@ -352,9 +371,16 @@ func (r *PageRewriter) RewriteTag(name string, raw []byte) []byte {
 // hasFoldASCII reports whether b contains the lower-case ASCII word w in
 // any case.
 func hasFoldASCII(b []byte, w string) bool {
-	for i := 0; i+len(w) <= len(b); i++ {
-		if b[i]|0x20 == w[0] && equalFoldBytes(b[i:i+len(w)], w) {
-			return true
+	for _, c := range [2]byte{w[0], w[0] &^ 0x20} {
+		for off := 0; ; {
+			i := bytes.IndexByte(b[off:], c)
+			if i < 0 || off+i+len(w) > len(b) {
+				break
+			}
+			if equalFoldBytes(b[off+i:off+i+len(w)], w) {
+				return true
+			}
+			off += i + 1
 		}
 	}
 	return false
@@ -371,6 +397,7 @@ func (r *PageRewriter) RewriteText(name string, startTag, text []byte) []byte {
 // snippet gets an inert start tag (its text is unchanged); a noscript
 // element's tracker pixels lose their src.
 func (r *PageRewriter) RewriteElement(name string, startTag, text []byte) (newStart, newText []byte) {
+	r.textPending = false
 	if !r.active {
 		return nil, nil
 	}
@@ -1043,6 +1070,7 @@ func (r *PageRewriter) rewriteNoscript(text []byte) []byte {
 
 // Interface guards
 var (
-	_ htmlrewrite.TagRewriter     = (*PageRewriter)(nil)
-	_ htmlrewrite.ElementRewriter = (*PageRewriter)(nil)
+	_ htmlrewrite.TagRewriter      = (*PageRewriter)(nil)
+	_ htmlrewrite.ElementRewriter  = (*PageRewriter)(nil)
+	_ htmlrewrite.OversizeRewriter = (*PageRewriter)(nil)
 )
