@@ -200,7 +200,7 @@ var presets = []Vendor{
 		Name: "outbrain", Title: "Outbrain (recommendations and pixel)", Category: "advertising",
 		Cookies:          []string{"obuid", "outbrain_cid_fetch"},
 		ScriptHosts:      []string{".outbrain.com", ".outbrainimg.com"},
-		InlineSignatures: []string{"widgets.outbrain.com/outbrain.js", "amplify.outbrain.com", "obApi("},
+		InlineSignatures: []string{"widgets.outbrain.com/outbrain.js", "amplify.outbrain.com", "OB_ADV_ID", "_window.obApi"},
 	},
 	{
 		Name: "adform", Title: "Adform", Category: "advertising",
@@ -369,7 +369,7 @@ var presets = []Vendor{
 		Name: "pardot", Title: "Salesforce Pardot / Account Engagement tracking", Category: "advertising",
 		Cookies:          []string{"/^visitor_id[0-9]+(-hash)?$/", "pardot"},
 		ScriptHosts:      []string{"pi.pardot.com", "cdn.pardot.com"}, // go.pardot.com serves forms
-		InlineSignatures: []string{"pi.pardot.com/pd.js", "cdn.pardot.com/pd.js", "piAId"},
+		InlineSignatures: []string{"pi.pardot.com/pd.js", "cdn.pardot.com/pd.js", "piAId = '"},
 	},
 	{
 		Name: "klaviyo", Title: "Klaviyo onsite tracking and forms", Category: "advertising",

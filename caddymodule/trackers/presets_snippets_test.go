@@ -22,6 +22,8 @@ var vendorSnippets = []struct {
 	{"chartbeat", `<script>var _sf_async_config = window._sf_async_config = (window._sf_async_config || {}); _sf_async_config.uid = 1;</script>`},
 	{"parsely", `<script id="parsely-cfg" src="//cdn.parsely.com/keys/example.com/p.js"></script>`},
 	{"outbrain", `<script async src="//widgets.outbrain.com/outbrain.js"></script>`},
+	{"outbrain", `<script>!function(_window, _document) { var OB_ADV_ID = '00abc'; if (_window.obApi) { return; } }(window, document);</script>`},
+	{"pardot", `<script>piAId = '1'; piCId = ''; piHostname = 'pi.pardot.com';</script>`},
 	{"taboola", `<script>window._taboola = window._taboola || []; _taboola.push({article:'auto'});</script>`},
 	{"taboola", `<script>window._tfa = window._tfa || []; window._tfa.push({notify: 'event', name: 'page_view', id: 1});</script>`},
 	{"criteo", `<script>window.criteo_q = window.criteo_q || []; window.criteo_q.push({ event: "setAccount", account: 1 });</script>`},
@@ -96,6 +98,26 @@ func TestVendorSnippets(t *testing.T) {
 		}
 		if all := string(pipe(t, n, []byte(doc), func(string) bool { return true }, nil)); all != doc {
 			t.Errorf("%s: changed although allowed:\n%s", c.vendor, all)
+		}
+	}
+}
+
+// Inline scripts of a site's own that merely resemble a vendor global are
+// left alone.
+func TestVendorSignaturesSpareSiteCode(t *testing.T) {
+	n := presetNeutralizer(t, Options{})
+	for _, in := range []string{
+		`<script>const jobApi = makeJobApi(); jobApi(1);</script>`,
+		`<script>var copiaid = 1; window.rapiAid = 2;</script>`,
+		`<script>const cb = window._cb_ready; const heapq = [];</script>`,
+		`<script>document.querySelector('#maps').dataset.src = '/maps/embed';</script>`,
+		`<script src="https://www.google.com/recaptcha/api.js"></script>`,
+		`<iframe src="https://www.google.com/search?q=maps"></iframe>`,
+		`<img src="https://s.yimg.com/cv/apiv2/logo.png">`,
+		`<iframe src="https://www.facebook.com/login"></iframe>`,
+	} {
+		if got := rewriteOne(t, n, allowNone, in); got != in {
+			t.Errorf("site code changed:\n%s\n%s", in, got)
 		}
 	}
 }
