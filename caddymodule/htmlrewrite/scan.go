@@ -152,11 +152,21 @@ func (r *Rewriter) skipTags(i int) int {
 	p := r.p
 	n := len(p)
 	for {
-		k := indexByte(p[i:], '<')
-		if k < 0 {
+		// Tags are often adjacent or one newline apart.
+		if i < n && p[i] != '<' {
+			if i+1 < n && p[i+1] == '<' {
+				i++
+			} else {
+				k := indexByte(p[i:], '<')
+				if k < 0 {
+					return n
+				}
+				i += k
+			}
+		}
+		if i >= n {
 			return n
 		}
-		i += k
 		j := i + 1
 		if j >= n {
 			return i
