@@ -195,8 +195,19 @@ func TestSrcdoc(t *testing.T) {
 			t.Errorf("harmless srcdoc changed: %s", got)
 		}
 	}
+	// A srcdoc tracker with a harmless src: only srcdoc is renamed.
+	in := `<iframe src="https://own.example/x" srcdoc="<script>fbq('init','1')</script>"></iframe>`
+	if got := rewriteOne(t, n, allowNone, in); !strings.Contains(got, `<iframe data-consent-category="advertising" src="https://own.example/x" data-consent-srcdoc=`) {
+		t.Errorf("got %s", got)
+	}
+	// Allowed src vendor, refused srcdoc vendor: src stays.
+	in = `<iframe src="https://www.youtube.com/embed/x" srcdoc="<script src=//static.hotjar.com/c/h.js></script>"></iframe>`
+	if got := rewriteOne(t, n, allowOnly("advertising"), in); !strings.Contains(got, ` src="https://www.youtube.com/embed/x" data-consent-srcdoc=`) ||
+		!strings.Contains(got, `data-consent-category="analytics advertising"`) {
+		t.Errorf("got %s", got)
+	}
 	// With a tracker src and a tracker srcdoc, both are renamed once.
-	in := `<iframe src="https://www.youtube.com/embed/x" srcdoc="<script>fbq('init','1')</script>"></iframe>`
+	in = `<iframe src="https://www.youtube.com/embed/x" srcdoc="<script>fbq('init','1')</script>"></iframe>`
 	got := rewriteOne(t, n, allowNone, in)
 	if !strings.Contains(got, `data-consent-src="https://www.youtube.com/embed/x"`) || !strings.Contains(got, "data-consent-srcdoc=") ||
 		!strings.Contains(got, `data-consent-category="advertising"`) {
@@ -384,5 +395,15 @@ func TestHasFoldASCII(t *testing.T) {
 		if got := hasFoldASCII([]byte(c.b), "ping"); got != c.want {
 			t.Errorf("%q: %v", c.b, got)
 		}
+	}
+}
+
+// Inside <noscript>, the new loading tags are neutralized too.
+func TestNoscriptLoadingTags(t *testing.T) {
+	n := presetNeutralizer(t, Options{})
+	in := `<noscript><object data="https://www.facebook.com/tr?id=1"></object><a href="/x" ping="https://www.facebook.com/tr?id=1">x</a></noscript>`
+	got := rewriteOne(t, n, allowNone, in)
+	if !strings.Contains(got, `data-consent-data="https://www.facebook.com/tr?id=1"`) || !strings.Contains(got, `data-consent-ping=`) {
+		t.Errorf("got %s", got)
 	}
 }

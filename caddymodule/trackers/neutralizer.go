@@ -502,29 +502,28 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		}
 		insert = ` type="text/plain" data-consent-category="` + r.categories() + `"`
 	case "iframe", "frame":
+		um, i, srcRefused := r.refusedURL(&t, "src", false)
 		srcdocRefused := false
-		if i := t.first("srcdoc"); i >= 0 {
-			srcdocRefused = r.srcdocHits(t.attrs[i].Val)
+		if j := t.first("srcdoc"); j >= 0 {
+			srcdocRefused = r.srcdocHits(t.attrs[j].Val)
 		}
-		um, i, refused := r.refusedURL(&t, "src", false)
-		if !refused && !srcdocRefused {
+		if !srcRefused && !srcdocRefused {
 			return dst, false
 		}
-		if refused && !srcdocRefused && r.n.opts.YouTubeNoCookie {
+		if srcRefused && !srcdocRefused && r.n.opts.YouTubeNoCookie {
 			if out, handled := r.youtubeNoCookie(dst, raw, &t, i); handled {
 				return out, out != nil
 			}
 		}
-		if i >= 0 && (refused || len(r.hits) > 0 && r.hit[um.vendor]) {
+		if srcRefused {
 			rename = append(rename, "src")
 		}
 		if srcdocRefused {
-			// srcdoc wins over src: keep it from running, keep src (a
-			// tracker src was renamed above).
+			// srcdoc wins over src: it must not run either.
 			rename = append(rename, "srcdoc")
 		}
 		insert = ` data-consent-category="` + r.categories() + `"`
-		if refused && !srcdocRefused && r.n.opts.EmbedPlaceholder && um.embed && t.first("srcdoc") < 0 {
+		if srcRefused && !srcdocRefused && r.n.opts.EmbedPlaceholder && um.embed && t.first("srcdoc") < 0 {
 			insert += r.placeholder(r.n.vendors[um.vendor].Title, r.n.vendors[um.vendor].Category, t.attrs[i].Val)
 		}
 	case "link":
@@ -1046,9 +1045,7 @@ func (r *PageRewriter) rewriteNoscript(text []byte) []byte {
 			continue
 		}
 		name, _ := z.TagName()
-		switch string(name) {
-		case "img", "iframe", "link", "script":
-		default:
+		if !loadsURL(string(name)) || string(name) == "base" {
 			continue
 		}
 		if !r.n.m.rawMayMatch(raw) {
