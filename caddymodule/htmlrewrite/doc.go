@@ -30,7 +30,13 @@
 //   - a start tag or raw-text element a TagRewriter asked to see, up to
 //     Options.MaxHold bytes. Oversized tags and texts are passed through
 //     untouched: once the limit is exceeded the held bytes are emitted
-//     unmodified and scanning continues.
+//     unmodified and scanning continues, except that a TagRewriter
+//     implementing OversizeRewriter can insert attributes right after the
+//     tag name (fail closed for tags it could not inspect).
+//
+// With Options.DocumentOnly, nothing is inserted into a stream that does not
+// start like a document (DOCTYPE, <html>, <head> or <body> first, after any
+// BOM, whitespace and comments): fragments pass through byte for byte.
 //
 // The parser tests use x/net/html as the oracle.
 //
