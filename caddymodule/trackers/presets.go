@@ -168,7 +168,7 @@ var presets = []Vendor{
 	{
 		Name: "google-publisher-tag", Title: "Google Publisher Tag / Ad Manager", Category: "advertising",
 		Cookies:     []string{"__gads", "__gpi", "__eoi"},
-		ScriptHosts: []string{".googletagservices.com", "securepubads.g.doubleclick.net", "pagead2.googlesyndication.com"},
+		ScriptHosts: []string{".googletagservices.com", "securepubads.g.doubleclick.net"}, // pagead2.googlesyndication.com: google-ads
 		PixelHosts:  []string{"adservice.google.com", ".adtrafficquality.google"},
 		InlineSignatures: []string{
 			"googletag.cmd", "googletag.pubads(", "googletagservices.com/tag/js/gpt.js", "securepubads.g.doubleclick.net/tag/js/gpt.js",
@@ -312,7 +312,7 @@ var presets = []Vendor{
 		InlineSignatures: []string{"imrworldwide.com", "NOLBUNDLE", "nol_t("},
 	},
 	{
-		Name: "gemius", Title: "Gemius audience measurement", Category: "advertising",
+		Name: "gemius", Title: "Gemius audience measurement", Category: "analytics",
 		Cookies:          []string{"__gfp_64b", "__gfp_s_64b", "Gdyn"},
 		ScriptHosts:      []string{".gemius.pl"},
 		InlineSignatures: []string{"pp_gemius_identifier", "gemius.pl/xgemius.js"},
@@ -636,6 +636,128 @@ var presets = []Vendor{
 		Name: "tidio", Title: "Tidio chat", Category: "functional",
 		ScriptHosts:      []string{".tidio.co", ".tidiochat.com"},
 		InlineSignatures: []string{"code.tidio.co"},
+	},
+	// -------------------------------- Long tail of programmatic ad tech (groups)
+	{
+		// Supply-side platforms and exchanges called by header bidding on
+		// news pages; each host belongs to its vendor entirely.
+		Name: "ad-exchanges", Title: "Programmatic ad exchanges (TripleLift, Sharethrough, Media.net, GumGum, Sonobi, PulsePoint, OneTag, Improve Digital, Seedtag, Kargo, Smaato, SpotX, SpringServe, Unruly, Tremor, Yieldlab, Adition, Ströer, Connatix, Sizmek, Flashtalking, Innovid, Confiant)", Category: "advertising",
+		ScriptHosts: []string{".3lift.com", ".sharethrough.com", ".media.net", ".gumgum.com", ".sonobi.com", ".contextweb.com",
+			".onetag-sys.com", ".360yield.com", ".seedtag.com", ".kargo.com", ".smaato.net", ".spotxchange.com", ".spotx.tv",
+			".springserve.com", ".unrulymedia.com", ".tremorhub.com", ".yieldlab.net", ".adition.com", ".adscale.de",
+			".connatix.com", ".serving-sys.com", ".flashtalking.com", ".innovid.com", ".confiant-integrations.net", ".bidswitch.net"},
+		InlineSignatures: []string{"contextual.media.net/dmedianet.js", "tlx.3lift.com", "cdn.connatix.com"},
+	},
+	{
+		Name: "data-brokers", Title: "Audience data and identity brokers (Eyeota, Tapad, Neustar, eXelate, Beeswax, Simpli.fi, Crimtan)", Category: "advertising",
+		ScriptHosts: []string{".eyeota.net", ".tapad.com", ".agkn.com", ".exelator.com", ".bidr.io", ".simpli.fi", ".ctnsnet.com"},
+	},
+	{
+		Name: "native-ads", Title: "Native ad and recommendation widgets (MGID, Revcontent, Nativo, Zemanta, Plista, Ligatus)", Category: "advertising",
+		ScriptHosts:      []string{".mgid.com", ".revcontent.com", ".ntv.io", ".zemanta.com", ".plista.com", ".ligatus.com"},
+		InlineSignatures: []string{"jsc.mgid.com", "trends.revcontent.com", "s.ntv.io/serve/load.js"},
+	},
+	{
+		Name: "affiliate-links", Title: "Affiliate link trackers (Skimlinks, Sovrn Commerce / VigLink, Awin MasterTag)", Category: "advertising",
+		ScriptHosts:      []string{".skimresources.com", ".viglink.com", "www.dwin1.com", "dwin1.com"},
+		InlineSignatures: []string{"s.skimresources.com/js/", "cdn.viglink.com/api/vglnk.js", "vglnk = {"},
+	},
+	// ------------------------------------------------ Analytics long tail
+	{
+		Name: "wordpress-stats", Title: "WordPress.com / Jetpack Stats", Category: "analytics",
+		Cookies:          []string{"tk_ai", "tk_qs", "tk_tc"},
+		ScriptHosts:      []string{"stats.wp.com"},
+		PixelHosts:       []string{"pixel.wp.com"},
+		InlineSignatures: []string{"stats.wp.com/e-", "_stq.push(", "_stq=window._stq"},
+	},
+	{
+		Name: "statcounter", Title: "StatCounter", Category: "analytics",
+		Cookies:          []string{"is_unique", "sc_is_visitor_unique"},
+		ScriptHosts:      []string{".statcounter.com"},
+		InlineSignatures: []string{"var sc_project", "statcounter.com/counter/counter.js"},
+	},
+	{
+		Name: "clicky", Title: "Clicky", Category: "analytics",
+		Cookies:          []string{"_jsuid"},
+		ScriptHosts:      []string{".getclicky.com", ".staticstuff.net"},
+		InlineSignatures: []string{"static.getclicky.com/js", "clicky_site_ids"},
+	},
+	{
+		Name: "histats", Title: "Histats", Category: "analytics",
+		ScriptHosts:      []string{".histats.com"},
+		InlineSignatures: []string{"_Hasync.push(", "histats.com/js15_as.js"},
+	},
+	{
+		Name: "goatcounter", Title: "GoatCounter (hosted)", Category: "analytics",
+		ScriptHosts:      []string{"gc.zgo.at", ".goatcounter.com"},
+		InlineSignatures: []string{"gc.zgo.at/count.js"},
+	},
+	{
+		Name: "simple-analytics", Title: "Simple Analytics (hosted)", Category: "analytics",
+		ScriptHosts:      []string{"scripts.simpleanalyticscdn.com", "queue.simpleanalyticscdn.com"},
+		InlineSignatures: []string{"scripts.simpleanalyticscdn.com"},
+	},
+	{
+		Name: "infonline", Title: "INFOnline / IVW audience measurement", Category: "analytics",
+		Cookies:          []string{"ioma2018"},
+		ScriptHosts:      []string{".ioam.de", ".iocnt.net"},
+		InlineSignatures: []string{"script.ioam.de/iam.js", "iom.c(", "IOMm('configure'"},
+	},
+	{
+		Name: "pendo", Title: "Pendo product analytics", Category: "analytics",
+		Cookies:          []string{"_pendo_*"},
+		ScriptHosts:      []string{"cdn.pendo.io", "app.pendo.io", "data.pendo.io", "cdn.eu.pendo.io", "app.eu.pendo.io"},
+		InlineSignatures: []string{"cdn.pendo.io/agent/static/", "pendo.initialize("},
+	},
+	{
+		Name: "woopra", Title: "Woopra", Category: "analytics",
+		Cookies:          []string{"wooTracker"},
+		ScriptHosts:      []string{".woopra.com"},
+		InlineSignatures: []string{"static.woopra.com/js/", "woopra.config("},
+	},
+	{
+		Name: "datadog-rum", Title: "Datadog Real User Monitoring", Category: "analytics",
+		Cookies:          []string{"_dd_s"},
+		ScriptHosts:      []string{"www.datadoghq-browser-agent.com", ".browser-intake-datadoghq.com", ".browser-intake-datadoghq.eu", ".browser-intake-us3-datadoghq.com", ".browser-intake-us5-datadoghq.com"},
+		InlineSignatures: []string{"datadoghq-browser-agent.com", "DD_RUM.init("},
+	},
+	{
+		Name: "dynatrace-rum", Title: "Dynatrace Real User Monitoring (SaaS)", Category: "analytics",
+		Cookies:          []string{"dtCookie", "dtPC", "dtSa", "rxVisitor", "rxvt", "dtLatC"},
+		ScriptHosts:      []string{"js-cdn.dynatrace.com", ".live.dynatrace.com"},
+		InlineSignatures: []string{"js-cdn.dynatrace.com/jstag/"},
+	},
+	// ------------------------------------------------------- Push, more embeds
+	{
+		Name: "onesignal", Title: "OneSignal web push", Category: "functional",
+		ScriptHosts:      []string{".onesignal.com"},
+		InlineSignatures: []string{"cdn.onesignal.com/sdks/", "OneSignalDeferred", "OneSignal.init("},
+	},
+	{
+		Name: "dailymotion", Title: "Dailymotion embedded player", Category: "advertising",
+		EmbedHosts:       []string{"www.dailymotion.com", "geo.dailymotion.com"},
+		EmbedPaths:       []string{"/embed/", "/player"},
+		InlineSignatures: []string{"geo.dailymotion.com/libs/player/"},
+	},
+	{
+		Name: "twitch", Title: "Twitch embedded player", Category: "advertising",
+		EmbedHosts:       []string{"player.twitch.tv", "embed.twitch.tv", "clips.twitch.tv"},
+		InlineSignatures: []string{"embed.twitch.tv/embed/v1.js", "player.twitch.tv/js/embed/"},
+	},
+	{
+		Name: "wistia", Title: "Wistia embedded player", Category: "analytics",
+		EmbedHosts:       []string{"fast.wistia.com", "fast.wistia.net", ".wistia.com", ".wistia.net"},
+		InlineSignatures: []string{"fast.wistia.com/assets/external/E-v1.js", "fast.wistia.com/embed/"},
+	},
+	{
+		Name: "brightcove", Title: "Brightcove embedded player", Category: "analytics",
+		EmbedHosts:       []string{"players.brightcove.net", "metrics.brightcove.com"},
+		InlineSignatures: []string{"players.brightcove.net/"},
+	},
+	{
+		Name: "jwplayer", Title: "JW Player (hosted player and analytics)", Category: "analytics",
+		EmbedHosts:       []string{"cdn.jwplayer.com", "content.jwplatform.com", "ssl.p.jwpcdn.com", ".jwpltx.com"},
+		InlineSignatures: []string{"cdn.jwplayer.com/libraries/", "content.jwplatform.com/libraries/"},
 	},
 	// --------------------------------------------------- Paywalls (opt-in)
 	{

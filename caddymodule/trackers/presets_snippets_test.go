@@ -121,3 +121,34 @@ func TestVendorSignaturesSpareSiteCode(t *testing.T) {
 		}
 	}
 }
+
+var moreSnippets = []struct{ vendor, html string }{
+	{"ad-exchanges", `<script src="https://contextual.media.net/dmedianet.js?cid=1" async></script>`},
+	{"ad-exchanges", `<img src="https://eb2.3lift.com/sync?gdpr=0">`},
+	{"wordpress-stats", `<script src="https://stats.wp.com/e-202448.js" defer></script>`},
+	{"wordpress-stats", `<script>_stq = window._stq || []; _stq.push([ "view", {v:'ext',blog:'1'} ]);</script>`},
+	{"statcounter", `<script>var sc_project=1; var sc_invisible=1;</script>`},
+	{"clicky", `<script async data-id="1" src="//static.getclicky.com/js"></script>`},
+	{"infonline", `<script src="https://script.ioam.de/iam.js"></script>`},
+	{"pendo", `<script>(function(apiKey){ })('KEY'); pendo.initialize({visitor:{id:''}});</script>`},
+	{"datadog-rum", `<script src="https://www.datadoghq-browser-agent.com/eu1/v5/datadog-rum.js"></script>`},
+	{"onesignal", `<script src="https://cdn.onesignal.com/sdks/web/v16/OneSignalSDK.page.js" defer></script>`},
+	{"dailymotion", `<iframe src="https://www.dailymotion.com/embed/video/x8abc"></iframe>`},
+	{"twitch", `<iframe src="https://player.twitch.tv/?channel=x&amp;parent=example.com"></iframe>`},
+	{"wistia", `<script src="https://fast.wistia.com/embed/medias/abc.jsonp" async></script>`},
+	{"jwplayer", `<script src="https://cdn.jwplayer.com/libraries/abc.js"></script>`},
+	{"affiliate-links", `<script src="https://s.skimresources.com/js/1X2.skimlinks.js"></script>`},
+	{"native-ads", `<script src="https://jsc.mgid.com/s/i/site.1.js" async></script>`},
+	{"google-ads", `<script async src="https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js?client=ca-pub-1"></script>`},
+}
+
+func TestMoreVendorSnippets(t *testing.T) {
+	n := presetNeutralizer(t, Options{})
+	for _, c := range moreSnippets {
+		var got []string
+		out := string(pipe(t, n, []byte(c.html), allowNone, func(v, _, _ string) { got = append(got, v) }))
+		if indexString(got, c.vendor) < 0 || !strings.Contains(out, "data-consent-category=") {
+			t.Errorf("%s: reported %v\n%s", c.vendor, got, out)
+		}
+	}
+}
