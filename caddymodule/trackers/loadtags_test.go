@@ -156,6 +156,11 @@ func TestBaseHref(t *testing.T) {
 	if got := rewriteOne(t, n, allowNone, in); got != in {
 		t.Errorf("second base used: %s", got)
 	}
+	// A base on a host no vendor knows changes nothing.
+	in = `<base href="https://www.shop.example/"><script src="js/app.js"></script><img src="img/a.png">`
+	if got := rewriteOne(t, n, allowNone, in); got != in {
+		t.Errorf("own base: %s", got)
+	}
 	// Relative path resolved against the base's directory.
 	in = `<base href="https://connect.facebook.net/en_US/index.html"><script src="fbevents.js"></script>`
 	if got := rewriteOne(t, n, allowNone, in); !strings.Contains(got, `type="text/plain"`) {

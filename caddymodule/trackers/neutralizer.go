@@ -646,7 +646,9 @@ func (r *PageRewriter) noteBase(raw []byte) {
 		val = html.UnescapeString(val)
 	}
 	u := parseURL(val)
-	if !u.fetchable || u.host == "" || r.firstParty(u.host) && r.page.Host != "" {
+	// Only a vendor's host changes what later relative URLs match; any
+	// other base (often the site's own absolute URL) keeps the fast path.
+	if !u.fetchable || u.host == "" || !r.n.m.knowsHost(u.host) {
 		return
 	}
 	r.baseHost = u.host

@@ -151,6 +151,20 @@ func (m *matcher) match(host, rest string, hostOnly bool) (urlMatch, bool) {
 	return urlMatch{}, false
 }
 
+// knowsHost reports whether some vendor lists host, exactly or by a
+// suffix entry, whatever its path restrictions.
+func (m *matcher) knowsHost(host string) bool {
+	if len(m.hosts[host]) > 0 {
+		return true
+	}
+	for i := 0; i < len(host); i++ {
+		if host[i] == '.' && len(m.hosts[host[i:]]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // needsBoundary reports whether a path pattern ending in c must be followed
 // by the end of a segment.
 func needsBoundary(c byte) bool {
