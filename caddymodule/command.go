@@ -39,7 +39,7 @@ const (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "consent",
-		Usage: "keygen|inspect|audit",
+		Usage: "keygen|inspect|audit|suggest",
 		Short: "Consent gateway tools: generate keys, inspect a consent cookie, summarise audit logs",
 		Long: `
 Tools for operators and auditors of the consent gateway (http.handlers.consent).
@@ -50,8 +50,11 @@ Tools for operators and auditors of the consent gateway (http.handlers.consent).
   caddy consent inspect [--config <file>] [--adapter <name>] <cookie value>
       Verifies and decodes a consent cookie with the keys of a configuration.
 
-  caddy consent audit [--format text|json|csv] [--consent-id <id>] <log files...>
+  caddy consent audit [--format text|json|csv] [--consent-id <id>] <log files...|->
       Summarises audit logs, or prints the history of one consent ID.
+
+  caddy consent suggest [--format text|caddyfile|json] [<log files...>|-] [--har <file>...]
+      Suggests categories for the cookies and trackers a site uses.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
 			keygen := &cobra.Command{
@@ -73,13 +76,15 @@ With --env only the two KEY=VALUE lines are printed.
 			cmd.AddCommand(keygen)
 
 			inspect := &cobra.Command{
-				Use:   "inspect [--config <file>] [--adapter <name>] <cookie value>",
+				Use:   "inspect [--config <file>] [--adapter <name>] [--env-file <file>] <cookie value>",
 				Short: "Verifies and decodes a consent cookie",
 				Long: `
 Loads the configuration (adapted like "caddy run" does), finds every consent
 handler in it and verifies the cookie with its keys: the configured ones
 ({env.*} and {file.*} placeholders are expanded from this process's
-environment), or else the pair the gateway generated and keeps in Caddy's
+environment, after --env-file has set the KEY=VALUE lines of a file such
+as the output of "caddy consent keygen --env"), or else the pair the
+gateway generated and keeps in Caddy's
 storage (consent/keys.json; file_system storage only).
 
 The cookie may be given as its value, as name=value, or as a whole Cookie
@@ -120,6 +125,7 @@ See docs/audit-log.md for the event schema.
 			}
 			auditFlags(audit.Flags())
 			cmd.AddCommand(audit)
+			cmd.AddCommand(suggestCommand())
 		},
 	})
 }
@@ -131,6 +137,7 @@ func keygenFlags(fs *pflag.FlagSet) {
 func inspectFlags(fs *pflag.FlagSet) {
 	fs.StringP("config", "c", "", "configuration file (default: ./Caddyfile)")
 	fs.StringP("adapter", "a", "", "name of the config adapter (default: caddyfile for Caddyfiles, else JSON)")
+	fs.String("env-file", "", "read KEY=VALUE lines (e.g. CONSENT_HASH_KEY, CONSENT_BLOCK_KEY from keygen --env) before resolving {env.*}")
 }
 
 func auditFlags(fs *pflag.FlagSet) {
@@ -319,6 +326,11 @@ func cmdConsentInspect(fl caddycmd.Flags) (int, error) {
 		return 1, errors.New("give the consent cookie (its value, name=value, or the Cookie header) as the one argument")
 	}
 	input := args[0]
+	if p := fl.String("env-file"); p != "" {
+		if err := loadEnvFile(p); err != nil {
+			return 1, err
+		}
+	}
 
 	cfgJSON, cfgFile, _, err := caddycmd.LoadConfig(fl.String("config"), fl.String("adapter"))
 	if err != nil {

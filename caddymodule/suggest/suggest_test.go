@@ -50,7 +50,7 @@ func TestHARInventory(t *testing.T) {
 		set, readBack          int64
 	}{
 		{"myapp_sess", "necessary", SourceHeuristic, 1, 2}, // request header + HAR cookies array of a first-party subdomain
-		{"csrf_token", "necessary", "", 1, 1}, // built-in lists know common names
+		{"csrf_token", "necessary", "", 1, 1},              // built-in lists know common names
 		{"cart_id", "necessary", "", 1, 1},
 		{"lang", "functional", "", 1, 1}, // built-in or database, whichever knows it first
 		{"_ga", "analytics", SourceBuiltin, 1, 1},
