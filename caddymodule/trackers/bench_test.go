@@ -45,6 +45,16 @@ func benchPage(trackers bool) []byte {
 }
 
 func benchRewrite(b *testing.B, page []byte, allowed func(string) bool) {
+	benchRewritePage(b, page, allowed, PageInfo{})
+}
+
+// BenchmarkTrackerFreePageUnknown: the tracker-free page with unknown
+// third-party hosts reported (PageInfo.Unknown set).
+func BenchmarkTrackerFreePageUnknown(b *testing.B) {
+	benchRewritePage(b, benchPage(false), allowNone, PageInfo{Host: "www.example.com", Unknown: func(string, string) {}})
+}
+
+func benchRewritePage(b *testing.B, page []byte, allowed func(string) bool, info PageInfo) {
 	n, err := NewNeutralizer(Presets(), Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -54,7 +64,9 @@ func benchRewrite(b *testing.B, page []byte, allowed func(string) bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		w.Reset(io.Discard, htmlrewrite.Options{Tags: n.Rewriter(allowed, nil)})
+		pr := n.Rewriter(allowed, nil).(*PageRewriter)
+		pr.SetPage(info)
+		w.Reset(io.Discard, htmlrewrite.Options{Tags: pr})
 		for p := page; len(p) > 0; {
 			k := min(len(p), 32<<10)
 			if _, err := w.Write(p[:k]); err != nil {

@@ -412,3 +412,38 @@ func TestNoscriptLoadingTags(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+func TestPlainHost(t *testing.T) {
+	for _, c := range []struct {
+		in, host string
+		plain    bool
+	}{
+		{"https://a.example/x", "a.example", true}, {"//a.example", "a.example", true},
+		{"HTTP://a.example:80/", "a.example", true}, {"/x/y", "", true}, {"./x", "", true},
+		{"https://A.example/", "", false}, {"https://u@a.example/", "", false}, {"//a%2eexample", "", false},
+		{"x.js", "", true}, {"js/a.mjs", "", true}, {"data:image/gif;base64,R0l/GO", "", true}, {"javascript:x()", "", true},
+		{"/\\a.example", "", false}, {"https:a.example", "", false}, {"//a.example&amp;", "", false},
+	} {
+		h, plain := plainHost([]byte(c.in))
+		if string(h) != c.host || plain != c.plain {
+			t.Errorf("%q: %q %v", c.in, h, plain)
+		}
+	}
+	pr := &PageRewriter{}
+	pr.SetPage(PageInfo{Host: "www.shop.example"})
+	for h, want := range map[string]bool{"www.shop.example": true, "shop.example": true, "cdn.shop.example": true,
+		"xshop.example": false, "other.example": false, "example": false} {
+		if pr.firstPartyBytes([]byte(h)) != want || pr.firstParty(h) != want {
+			t.Errorf("firstParty(%s) != %v", h, want)
+		}
+	}
+}
+
+func TestFetchingRel(t *testing.T) {
+	for rel, want := range map[string]bool{"stylesheet": true, "  Preload ": true, "canonical": false, "alternate icon": true,
+		"": false, "noopener": false, "shortcut\tICON": true} {
+		if fetchingRel([]byte(rel)) != want {
+			t.Errorf("%q", rel)
+		}
+	}
+}

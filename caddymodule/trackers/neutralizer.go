@@ -54,7 +54,8 @@ type PageInfo struct {
 	Lang string
 	// Unknown, when set, is called for an external script, img, iframe,
 	// frame, embed, object or fetching link whose host is neither first
-	// party nor known to any vendor of the Neutralizer, at most once per
+	// party nor listed by any vendor of the Neutralizer (a vendor host
+	// with path restrictions counts as known), at most once per
 	// host and response (and for at most maxUnknownPerPage hosts), with
 	// the host (lower-case) and the tag name. It is called even when the
 	// visitor allowed every category; leave it nil to skip that work.
@@ -161,6 +162,7 @@ type PageRewriter struct {
 	page       PageInfo
 	pageSite   string   // registrable domain of page.Host
 	reported   []string // unknown hosts reported for this response
+	seen       []string // hosts already decided for this response (bounded)
 	uspans     []attrSpan
 	baseHost   string // host of the document's <base href>, "" if none
 	baseDir    string // its path up to the last '/'
@@ -193,6 +195,7 @@ func (r *PageRewriter) Reset(n *Neutralizer, allowed func(string) bool, report f
 	r.hit = r.hit[:len(n.vendors)]
 	r.page, r.pageSite = PageInfo{}, ""
 	r.reported = r.reported[:0]
+	r.seen = r.seen[:0]
 	r.baseHost, r.baseDir, r.baseSeen = "", "", false
 	r.phText, r.phResolved = nil, false
 	r.textPending = false
@@ -739,6 +742,16 @@ func (r *PageRewriter) checkUnknown(name string, raw []byte) {
 	if !ok || bytes.IndexByte(v, '/') < 0 && r.baseHost == "" {
 		return
 	}
+	if h, plain := plainHost(v); plain {
+		if len(h) == 0 || r.firstPartyBytes(h) {
+			return // relative, or the site's own: nothing to allocate
+		}
+		for _, seen := range r.seen {
+			if string(h) == seen {
+				return
+			}
+		}
+	}
 	val := string(v)
 	if bytes.IndexByte(v, '&') >= 0 {
 		val = html.UnescapeString(val)
@@ -751,28 +764,94 @@ func (r *PageRewriter) checkUnknown(name string, raw []byte) {
 	if host == "" || r.firstParty(host) {
 		return
 	}
-	if _, known := r.n.m.match(host, rest, false); known {
-		return
-	}
-	if _, known := r.n.m.match(host, rest, true); known {
-		return
-	}
-	for _, h := range r.reported {
+	for _, h := range r.seen {
 		if h == host {
 			return
 		}
+	}
+	if len(r.seen) < 2*maxUnknownPerPage {
+		r.seen = append(r.seen, host)
+	}
+	if _, known := r.n.m.match(host, rest, false); known || r.n.m.knowsHost(host) {
+		return
 	}
 	r.reported = append(r.reported, host)
 	r.page.Unknown(host, name)
 }
 
+// plainHost returns the host of a raw absolute or scheme-relative URL
+// value when it can be read without decoding (lower-case ASCII, no
+// userinfo, no character reference or escape); plain is false otherwise.
+// A relative URL, or one with a scheme other than http(s) (data:,
+// javascript:, blob:), gives an empty host.
+func plainHost(v []byte) (host []byte, plain bool) {
+	v = bytes.TrimLeft(v, " \t\n\r\f")
+	if bytes.IndexAny(v, "\\\t\n\r&%") >= 0 {
+		return nil, false
+	}
+	i := 0
+	if c := bytes.IndexAny(v, ":/?#"); c >= 0 && v[c] == ':' {
+		switch {
+		case c == 5 && equalFoldBytes(v[:6], "https:"):
+			i = 6
+		case c == 4 && equalFoldBytes(v[:5], "http:"):
+			i = 5
+		case c > 0 && isScheme(string(v[:c])) && !isSpecialScheme(string(v[:c])):
+			return nil, true // data:, javascript:, mailto:, blob: ...
+		default:
+			return nil, false
+		}
+		if len(v) < i+2 || v[i] != '/' || v[i+1] != '/' {
+			return nil, false
+		}
+	} else if !(len(v) >= 2 && v[0] == '/' && v[1] == '/') {
+		return nil, true // relative
+	}
+	start := i + 2
+	end := start
+	for end < len(v) {
+		c := v[end]
+		if c == '/' || c == '?' || c == '#' || c == ':' {
+			break
+		}
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return nil, false
+		}
+		end++
+	}
+	return v[start:end], end > start
+}
+
+// firstPartyBytes is firstParty for a raw lower-case host.
+func (r *PageRewriter) firstPartyBytes(h []byte) bool {
+	if r.page.Host == "" {
+		return false
+	}
+	if string(h) == r.page.Host || string(h) == r.pageSite {
+		return true
+	}
+	return r.pageSite != "" && len(h) > len(r.pageSite) && h[len(h)-len(r.pageSite)-1] == '.' &&
+		string(h[len(h)-len(r.pageSite):]) == r.pageSite
+}
+
 // fetchingRel reports whether a <link rel> value makes the browser fetch
-// or connect to the href.
+// or connect to the href. It does not allocate.
 func fetchingRel(rel []byte) bool {
-	for _, tok := range bytes.Fields(rel) {
-		switch strings.ToLower(string(tok)) {
-		case "stylesheet", "preload", "modulepreload", "prefetch", "preconnect", "dns-prefetch", "prerender", "icon", "manifest":
-			return true
+	for len(rel) > 0 {
+		i := 0
+		for i < len(rel) && isSpace(rel[i]) {
+			i++
+		}
+		j := i
+		for j < len(rel) && !isSpace(rel[j]) {
+			j++
+		}
+		tok := rel[i:j]
+		rel = rel[j:]
+		for _, w := range [...]string{"stylesheet", "preload", "modulepreload", "prefetch", "preconnect", "dns-prefetch", "prerender", "icon", "manifest"} {
+			if equalFoldBytes(tok, w) {
+				return true
+			}
 		}
 	}
 	return false
