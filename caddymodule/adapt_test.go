@@ -65,24 +65,3 @@ func TestAdaptGolden(t *testing.T) {
 		})
 	}
 }
-
-// TestDirectiveOrder checks that operators need no `order` option: consent
-// wraps handle blocks, header-free handlers and reverse_proxy, and sits
-// inside encode so that encode compresses the pages it rewrites.
-func TestDirectiveOrder(t *testing.T) {
-	src := `:8080 {
-	reverse_proxy 127.0.0.1:9
-	respond /x "hi"
-	consent
-	encode gzip
-}`
-	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(out)
-	enc, con, resp, rp := strings.Index(s, `"encode"`), strings.Index(s, `"consent"`), strings.Index(s, `"static_response"`), strings.Index(s, `"reverse_proxy"`)
-	if !(enc >= 0 && enc < con && con < resp && con < rp) {
-		t.Fatalf("want encode < consent < respond, reverse_proxy in %s", s)
-	}
-}

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/klauspost/compress/gzip"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -262,4 +264,37 @@ func TestIssue13RequestFixes(t *testing.T) {
 			t.Error("Cookie2 reached the upstream")
 		}
 	})
+}
+
+// Report mode scans a compressed page on a copy (the client gets the
+// upstream's compressed bytes) and logs the tags enforcing would neutralize.
+func TestReportModeScansCompressedPages(t *testing.T) {
+	h := newTestHandler(t, func(h *Handler) { h.Mode = ModeReport })
+	core, logs := observer.New(zap.InfoLevel)
+	h.logger = zap.New(core)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = io.WriteString(zw, trackerPage)
+	_ = zw.Close()
+	req := httptest.NewRequest("GET", "/", nil)
+	rec, err := serve(t, h, req, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, err := w.Write(gz.Bytes())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(rec.Body.Bytes(), gz.Bytes()) || rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Error("report mode changed a compressed page")
+	}
+	ev := logs.FilterMessage("enforcement").All()
+	if len(ev) != 1 {
+		t.Fatalf("%d enforcement events", len(ev))
+	}
+	b, _ := json.Marshal(ev[0].ContextMap())
+	if !strings.Contains(string(b), `"meta-pixel"`) || !strings.Contains(string(b), `"ga4"`) {
+		t.Errorf("the report does not say which tags enforcing would neutralize: %s", b)
+	}
 }

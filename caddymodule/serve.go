@@ -26,7 +26,6 @@ type exchange struct {
 	audit  audit.Request
 	filled bool
 	status int
-	note   []zap.Field // extra fields for the enforcement event
 }
 
 // recorder is the per-response evidence (one enforcement event) that also
@@ -141,7 +140,7 @@ func (h *Handler) logEnforcement(x *exchange) {
 			if x.d.Report {
 				f = append(f, zap.Bool("would_only", true))
 			}
-			c.Write(append(f, x.note...)...)
+			c.Write(f...)
 		}
 	}
 }

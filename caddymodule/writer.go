@@ -30,7 +30,7 @@ type responseWriter struct {
 	wroteHeader bool
 	rewriter    *htmlrewrite.Rewriter // non-nil while rewriting (or, in report mode, scanning) the body
 	tee         bool                  // report mode: the body goes to the client as is and to rewriter
-	decoder     *bodyDecoder          // non-nil when the body arrives compressed
+	decoder     *bodyDecoder          // non-nil when the body arrives compressed (in report mode: decodes the copy)
 	snippet     *bytes.Buffer         // the banner or settings control for this page
 	out         *bufio.Writer         // coalesces the rewriter's pieces
 	tags        *trackers.PageRewriter
@@ -138,17 +138,13 @@ func (rw *responseWriter) startRewrite(plan enforce.Plan) {
 	}
 }
 
-// startScan (report mode) scans a copy of an identity HTML body for the
-// tags enforcing would neutralize; the client gets the upstream's bytes.
-// Compressed bodies are not decoded in report mode (decoding would cost
-// what enforcing costs and the upstream would have to be asked for
-// identity, which it could observe): the event says so.
+// startScan (report mode) scans a copy of an HTML body for the tags
+// enforcing would neutralize; the client gets the upstream's bytes as they
+// are. A gzip or zstd body (the upstream's, or encode's: report mode does
+// not ask for identity) is decoded on the copy, which costs what enforcing
+// costs; a corrupt one only ends the scan.
 func (rw *responseWriter) startScan(plan enforce.Plan) {
 	if !plan.Tags || rw.x.r.Method == http.MethodHead {
-		return
-	}
-	if plan.Decode != "" {
-		rw.x.note = append(rw.x.note, zap.String("tags_not_scanned", "content-encoding "+plan.Decode))
 		return
 	}
 	rw.tags = rw.x.d.TagRewriter()
@@ -157,6 +153,9 @@ func (rw *responseWriter) startScan(plan enforce.Plan) {
 	}
 	rw.rewriter = rewriterPool.Get().(*htmlrewrite.Rewriter)
 	rw.rewriter.Reset(io.Discard, htmlrewrite.Options{Tags: rw.tags})
+	if plan.Decode != "" {
+		rw.decoder = newBodyDecoder(plan.Decode, rw.rewriter, &lockedWriter{w: io.Discard})
+	}
 	rw.tee = true
 }
 
@@ -189,7 +188,11 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 	switch {
 	case rw.tee:
 		n, err := rw.ResponseWriter.Write(p)
-		_, _ = rw.rewriter.Write(p[:n])
+		if rw.decoder != nil {
+			_, _ = rw.decoder.Write(p[:n])
+		} else {
+			_, _ = rw.rewriter.Write(p[:n])
+		}
 		return n, err
 	case rw.decoder != nil:
 		return rw.decoder.Write(p)
@@ -221,7 +224,7 @@ func (rw *responseWriter) FlushError() error {
 	if !rw.wroteHeader {
 		return nil
 	}
-	if rw.decoder != nil {
+	if rw.decoder != nil && !rw.tee {
 		return rw.decoder.Flush(func() error {
 			if err := rw.out.Flush(); err != nil {
 				return err
@@ -260,7 +263,9 @@ func (rw *responseWriter) close(handlerErr error) error {
 	}
 	var err error
 	if rw.decoder != nil {
-		err = rw.decoder.Close(handlerErr != nil)
+		if derr := rw.decoder.Close(handlerErr != nil); !rw.tee {
+			err = derr // (a report-mode scan that fails changes nothing)
+		}
 		rw.decoder = nil // ServeHTTP defers a second close (for panics): log a cut body once
 	} else if rw.rewriter != nil && handlerErr == nil {
 		if cerr := rw.rewriter.Close(); !rw.tee {
