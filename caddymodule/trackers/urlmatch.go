@@ -380,9 +380,9 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 		}
 		i += off
 		off = i + 1
-		// "http://" was seen by the slash loops; here "http:host".
-		if j := skipTabNL(raw, i+1); j < len(raw) && raw[j] != '/' && raw[j] != '\\' &&
-			hasHTTPBefore(raw, i) && m.hostAt(raw, i+1) {
+		// "http:host" and "http:/host" (special schemes take any number of
+		// slashes); "http://host" was also seen by the slash loops.
+		if hasHTTPBefore(raw, i) && m.hostAt(raw, i+1) {
 			return true
 		}
 	}
