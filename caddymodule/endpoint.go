@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -16,10 +15,6 @@ import (
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
 	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 )
-
-// maxChoiceBody bounds the body of a consent POST. A real choice is a few
-// hundred bytes; anything larger is refused with 413.
-const maxChoiceBody = 16 << 10
 
 func (h *Handler) isEndpoint(path string) bool {
 	return path == h.Endpoint || strings.HasPrefix(path, h.Endpoint+"/")
@@ -49,7 +44,7 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 			if err := enforce.CheckSameOrigin(r); err != nil {
 				return plainError(w, http.StatusForbidden, err.Error())
 			}
-			return h.record(w, x, "withdraw", nil, "api", true)
+			return h.record(w, x, enforce.Choice{Choice: "withdraw", Source: "api", JSON: true})
 		default:
 			w.Header().Set("Allow", "GET, HEAD, POST, DELETE")
 			return plainError(w, http.StatusMethodNotAllowed, "use GET to read the consent state, POST to record a choice, DELETE to withdraw")
@@ -97,12 +92,6 @@ func plainError(w http.ResponseWriter, status int, msg string) error {
 	return nil
 }
 
-type choiceJSON struct {
-	Choice     string   `json:"choice"`
-	Categories []string `json:"categories"`
-	Source     string   `json:"source"`
-}
-
 // serveChoice records a choice posted from the banner, the preference page
 // (form) or an API client (JSON).
 func (h *Handler) serveChoice(w http.ResponseWriter, x *exchange) error {
@@ -111,93 +100,20 @@ func (h *Handler) serveChoice(w http.ResponseWriter, x *exchange) error {
 		h.logger.Info("consent_post_refused", append(x.fields(), zap.String("reason", err.Error()))...)
 		return plainError(w, http.StatusForbidden, err.Error())
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxChoiceBody)
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var choice, source string
-	var cats []string
-	wantJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
-	switch mt {
-	case "application/json":
-		wantJSON = true
-		var body choiceJSON
-		dec := json.NewDecoder(r.Body)
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
-			return bodyError(w, err, "invalid JSON: send {\"categories\":[\"analytics\"]} or {\"choice\":\"accept_all\"}")
-		}
-		choice, cats, source = body.Choice, body.Categories, body.Source
-		if choice == "" {
-			choice = "custom"
-		}
-		if source == "" {
-			source = "api"
-		}
-	case "application/x-www-form-urlencoded":
-		if err := r.ParseForm(); err != nil {
-			return bodyError(w, err, "invalid form body")
-		}
-		choice, cats, source = r.PostForm.Get("choice"), r.PostForm["category"], r.PostForm.Get("source")
-		if source == "" {
-			source = "form"
-		}
-	default:
-		return plainError(w, http.StatusUnsupportedMediaType, "send application/x-www-form-urlencoded or application/json")
+	c, err := h.engine.ParseChoice(r.Header.Get("Content-Type"), r.Header.Get("Accept"), http.MaxBytesReader(w, r.Body, enforce.MaxChoiceBody))
+	var ce *enforce.ChoiceError
+	if errors.As(err, &ce) {
+		return plainError(w, ce.Status, ce.Msg)
 	}
-	switch source {
-	case "banner", "form", "preferences", "api":
-	default:
-		source = "form"
-	}
-	switch choice {
-	case "accept_all", "reject_all", "custom", "withdraw":
-	case "":
-		return plainError(w, http.StatusBadRequest, "missing choice: use accept_all, reject_all, custom or withdraw")
-	default:
-		return plainError(w, http.StatusBadRequest, fmt.Sprintf("unknown choice %q: use accept_all, reject_all, custom or withdraw", truncate(choice, 40)))
-	}
-	if choice == "custom" {
-		for _, c := range cats {
-			if _, ok := h.policy.Index(c); !ok {
-				return plainError(w, http.StatusBadRequest, fmt.Sprintf("unknown category %q: known categories are %s", truncate(c, 40), strings.Join(h.allNames(), ", ")))
-			}
-		}
-	}
-	if !wantJSON {
-		// Resolve the redirect target before recording, so a bad one
-		// only falls back to "/".
-		r.Form.Set("return", enforce.SafeReturn(r.PostForm.Get("return")))
-	}
-	return h.record(w, x, choice, cats, source, wantJSON)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
-}
-
-func bodyError(w http.ResponseWriter, err error, msg string) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return plainError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxChoiceBody))
-	}
-	return plainError(w, http.StatusBadRequest, msg)
-}
-
-func (h *Handler) allNames() []string {
-	var names []string
-	for _, c := range h.policy.Categories() {
-		names = append(names, c.Name)
-	}
-	return names
+	return h.record(w, x, c)
 }
 
 // record stores the visitor's new choice in the consent cookie, expires the
 // cookies of categories now refused, logs consent_recorded and answers.
-func (h *Handler) record(w http.ResponseWriter, x *exchange, choice string, cats []string, source string, wantJSON bool) error {
+func (h *Handler) record(w http.ResponseWriter, x *exchange, ch enforce.Choice) error {
 	r, v, pol := x.r, x.d, h.policy
-	granted, err := h.engine.ChoiceSet(choice, cats)
+	choice, source := ch.Choice, ch.Source
+	granted, err := h.engine.ChoiceSet(choice, ch.Categories)
 	if err != nil {
 		return plainError(w, http.StatusBadRequest, err.Error())
 	}
@@ -272,10 +188,10 @@ func (h *Handler) record(w http.ResponseWriter, x *exchange, choice string, cats
 		)...)
 		h.countDecision(audit.ActionGPC, v.Granted)
 	}
-	if wantJSON {
+	if ch.JSON {
 		return h.writeState(w, v, http.StatusOK)
 	}
-	http.Redirect(w, r, r.Form.Get("return"), http.StatusSeeOther)
+	http.Redirect(w, r, ch.Return, http.StatusSeeOther)
 	return nil
 }
 

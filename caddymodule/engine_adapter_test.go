@@ -298,3 +298,41 @@ func TestReportModeScansCompressedPages(t *testing.T) {
 		t.Errorf("the report does not say which tags enforcing would neutralize: %s", b)
 	}
 }
+
+// `evidence summary` writes counters instead of one line per response;
+// `evidence off` writes no enforcement evidence (consent events stay).
+func TestEvidenceModes(t *testing.T) {
+	for _, mode := range []string{"summary", "off"} {
+		t.Run(mode, func(t *testing.T) {
+			h := newTestHandler(t, func(h *Handler) { h.Evidence = &EvidenceConfig{Mode: mode} })
+			core, logs := observer.New(zap.InfoLevel)
+			h.logger = zap.New(core)
+			for i := 0; i < 3; i++ {
+				req := httptest.NewRequest("GET", "/", nil)
+				req.Header.Set("Cookie", "_ga=1; _fbp=2")
+				if _, err := serve(t, h, req, trackerUpstream(nil)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := h.Cleanup(); err != nil { // flushes the summary
+				t.Fatal(err)
+			}
+			if n := len(logs.FilterMessage("enforcement").All()); n != 0 {
+				t.Errorf("%d per-response enforcement events", n)
+			}
+			sum := logs.FilterMessage("enforcement_summary").All()
+			if mode == "summary" && len(sum) != 1 {
+				t.Fatalf("%d enforcement_summary events, want 1", len(sum))
+			}
+			if mode == "off" && len(sum) != 0 {
+				t.Errorf("evidence off wrote %d summaries", len(sum))
+			}
+			if mode == "summary" {
+				b, _ := json.Marshal(sum[0].ContextMap())
+				if !strings.Contains(string(b), `"_fbp"`) {
+					t.Errorf("summary lacks the stripped cookie: %s", b)
+				}
+			}
+		})
+	}
+}
