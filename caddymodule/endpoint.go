@@ -31,6 +31,9 @@ func (h *Handler) isEndpoint(path string) bool {
 func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 	sub := strings.TrimPrefix(r.URL.Path, h.Endpoint)
 	x := h.newExchange(r)
+	// The endpoint request goes nowhere upstream: only the expiries a
+	// choice sends are evidence.
+	x.rec.Reset()
 	defer h.logEnforcement(x)
 	v := x.d
 	switch {
@@ -189,8 +192,10 @@ func (h *Handler) record(w http.ResponseWriter, x *exchange, ch enforce.Choice) 
 		h.countDecision(audit.ActionGPC, v.Granted)
 	}
 	if ch.JSON {
+		x.status = http.StatusOK
 		return h.writeState(w, v, http.StatusOK)
 	}
+	x.status = http.StatusSeeOther
 	http.Redirect(w, r, ch.Return, http.StatusSeeOther)
 	return nil
 }

@@ -323,3 +323,19 @@ func TestReportModeDecidesTheSame(t *testing.T) {
 }
 
 type tlsState = tls.ConnectionState
+
+// The built-in Open Cookie Database classifies names no pattern names;
+// `cookie_database off` turns it off (issue 11).
+func TestCookieDatabaseDefault(t *testing.T) {
+	const name = "adcloud" // Adobe Advertising in the Open Cookie Database, in no built-in list
+	def := testEngine(t, nil)
+	d := def.Decide(navigation("http://example.com/"), time.Now(), nil)
+	if v := d.SetCookie(name + "=1"); v.Keep || v.Category != "advertising" {
+		t.Errorf("built-in database: %+v, want stripped as advertising", v)
+	}
+	off := testEngine(t, func(c *config.Config) { c.CookieDatabase = config.CookieDatabaseOff })
+	d = off.Decide(navigation("http://example.com/"), time.Now(), nil)
+	if v := d.SetCookie(name + "=1"); v.Category != "unknown" {
+		t.Errorf("cookie_database off: %+v, want unknown", v)
+	}
+}
