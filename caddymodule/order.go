@@ -27,6 +27,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sort"
+	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/caddyserver/caddy/v2"
@@ -34,6 +37,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
 	"go.uber.org/zap"
 )
 
@@ -176,4 +180,216 @@ func (in helperInternals) warn(file string, line int, msg string) {
 		return
 	}
 	caddy.Log().Named("caddyfile").Warn("consent: "+msg, zap.String("file", file), zap.Int("line", line))
+}
+
+// Placement in JSON configs. Nothing but the operator places the handler
+// in a JSON config (or in one adapted from another format), so when the
+// first consent handler of an http app is provisioned, checkPlacement
+// reads the app's servers and warns, once per config load, about each
+// server where a handler that can answer runs before the gateway or whose
+// error routes do not start with it.
+
+// placementChecked remembers the http apps already checked (a config load
+// provisions every consent handler; one report is enough).
+var placementChecked sync.Map // *caddyhttp.App → struct{}
+
+// checkPlacement logs a warning with the fix for each way responses can
+// get around the gateway in the config being loaded. Call it from
+// Provision; it never fails provisioning.
+func checkPlacement(ctx caddy.Context, log *zap.Logger) {
+	var app *caddyhttp.App
+	for _, m := range ctx.Modules() {
+		if a, ok := m.(*caddyhttp.App); ok {
+			app = a
+			break
+		}
+	}
+	if app == nil {
+		return
+	}
+	if _, done := placementChecked.LoadOrStore(app, struct{}{}); done {
+		return
+	}
+	ctx.OnCancel(func() { placementChecked.Delete(app) })
+	for _, msg := range placementProblems(app) {
+		log.Warn("consent_placement", zap.String("problem", msg))
+	}
+}
+
+// placementProblems describes, per server, what runs before the gateway.
+func placementProblems(app *caddyhttp.App) []string {
+	var problems []string
+	names := make([]string, 0, len(app.Servers))
+	for name := range app.Servers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		srv := app.Servers[name]
+		routes := routeNodes(srv.Routes)
+		if !hasConsent(routes) {
+			continue
+		}
+		if before := answerersBefore(routes); len(before) > 0 {
+			problems = append(problems, fmt.Sprintf("server %s: handlers %s run before the consent handler, so their responses and Set-Cookie headers bypass it; "+
+				"fix: make consent the first handler of the site's routes (only vars, map, rewrite, encode, non-deferred headers and the like may come before it)",
+				name, strings.Join(before, ", ")))
+		}
+		if srv.Errors == nil || len(srv.Errors.Routes) == 0 {
+			continue
+		}
+		errs := routeNodes(srv.Errors.Routes)
+		if before := answerersBefore(errs); len(before) > 0 || !hasConsent(errs) {
+			what := "the error routes have no consent handler"
+			if hasConsent(errs) {
+				what = "handlers " + strings.Join(before, ", ") + " in the error routes run before the consent handler"
+			}
+			problems = append(problems, fmt.Sprintf("server %s: %s, so error pages and their Set-Cookie headers bypass the gateway; "+
+				"fix: add the site's consent handler (same configuration) as the first route of errors.routes, as the Caddyfile adapter does", name, what))
+		}
+	}
+	return problems
+}
+
+// handlerNode and routeNode are the parts of a route list placement
+// needs, read from raw JSON or from provisioned handlers (routes the app
+// provisioned before the current handler have dropped their JSON).
+type handlerNode struct {
+	name     string
+	deferred bool        // a headers handler that acts at WriteHeader
+	routes   []routeNode // a subroute's routes
+}
+
+type routeNode struct {
+	hostScoped bool // matched by host: another site when it has no consent
+	handlers   []handlerNode
+}
+
+func routeNodes(list caddyhttp.RouteList) []routeNode {
+	nodes := make([]routeNode, 0, len(list))
+	for _, r := range list {
+		n := routeNode{hostScoped: rawHostScoped(r.MatcherSetsRaw) || typedHostScoped(r.MatcherSets)}
+		if len(r.HandlersRaw) > 0 {
+			for _, raw := range r.HandlersRaw {
+				n.handlers = append(n.handlers, rawHandlerNode(raw))
+			}
+		} else {
+			for _, h := range r.Handlers {
+				n.handlers = append(n.handlers, typedHandlerNode(h))
+			}
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes
+}
+
+func rawHostScoped(sets caddyhttp.RawMatcherSets) bool {
+	for _, set := range sets {
+		if _, ok := set["host"]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func typedHostScoped(sets caddyhttp.MatcherSets) bool {
+	for _, set := range sets {
+		for _, m := range set {
+			switch m.(type) {
+			case caddyhttp.MatchHost, *caddyhttp.MatchHost:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func rawHandlerNode(raw json.RawMessage) handlerNode {
+	var h struct {
+		Handler  string            `json:"handler"`
+		Routes   []json.RawMessage `json:"routes"`
+		Response *struct {
+			Deferred bool            `json:"deferred"`
+			Require  json.RawMessage `json:"require"`
+		} `json:"response"`
+	}
+	if json.Unmarshal(raw, &h) != nil {
+		return handlerNode{name: "?"}
+	}
+	n := handlerNode{name: h.Handler}
+	if h.Response != nil && (h.Response.Deferred || len(h.Response.Require) > 0) {
+		n.deferred = true
+	}
+	if h.Handler == "subroute" {
+		var sub struct {
+			Routes caddyhttp.RouteList `json:"routes"`
+		}
+		if json.Unmarshal(raw, &sub) == nil {
+			n.routes = routeNodes(sub.Routes)
+		}
+	}
+	return n
+}
+
+func typedHandlerNode(h caddyhttp.MiddlewareHandler) handlerNode {
+	n := handlerNode{name: caddy.GetModuleName(h)}
+	switch v := h.(type) {
+	case *caddyhttp.Subroute:
+		n.routes = routeNodes(v.Routes)
+	case *headers.Handler:
+		n.deferred = v.Response != nil && (v.Response.Deferred || v.Response.Require != nil)
+	}
+	return n
+}
+
+func hasConsent(routes []routeNode) bool {
+	for _, r := range routes {
+		for _, h := range r.handlers {
+			if h.name == "consent" || hasConsent(h.routes) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// passive handlers neither answer nor add Set-Cookie behind the gateway's
+// back when they run before it: they set variables, rewrite the request,
+// or wrap the writer outside the gateway (encode compresses what the
+// gateway already checked).
+var passive = map[string]bool{
+	"vars": true, "map": true, "rewrite": true, "request_body": true, "tracing": true,
+	"log_append": true, "encode": true, "push": true, "templates": true, "headers": true,
+}
+
+// answerersBefore lists, in order, the handlers that can answer and run
+// before the first consent handler. Host-scoped routes without consent are
+// other sites and are skipped.
+func answerersBefore(routes []routeNode) []string {
+	var found []string
+	var walk func(routes []routeNode) bool
+	walk = func(routes []routeNode) bool {
+		for _, r := range routes {
+			if r.hostScoped && !hasConsent([]routeNode{r}) {
+				continue
+			}
+			for _, h := range r.handlers {
+				switch {
+				case h.name == "consent":
+					return true
+				case h.name == "subroute":
+					if walk(h.routes) {
+						return true
+					}
+				case h.name == "headers" && h.deferred:
+					found = append(found, "a deferred headers handler")
+				case !passive[h.name]:
+					found = append(found, h.name)
+				}
+			}
+		}
+		return false
+	}
+	walk(routes)
+	return found
 }
