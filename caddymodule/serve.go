@@ -26,6 +26,10 @@ type exchange struct {
 	audit  audit.Request
 	filled bool
 	status int
+	// passive: report mode for a request enforcing would have answered
+	// itself (a blocked collector): the upstream's response is none of
+	// enforce mode's business, so nothing about it is recorded.
+	passive bool
 }
 
 // recorder is the per-response evidence (one enforcement event) that also
@@ -91,6 +95,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		addVary(w.Header(), "Cookie")
 		d.Blocked.Respond(w, r)
 		x.status = http.StatusOK
+		if d.Blocked.ResponseKind(r) == "204" {
+			x.status = http.StatusNoContent
+		}
 		return nil
 	}
 	if !d.Report {
@@ -111,6 +118,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			r.Header.Set("Accept-Encoding", "identity")
 		}
 	}
+	x.passive = d.Report && d.Blocked != nil
 	rw := &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, x: x}
 	defer rw.close(http.ErrAbortHandler) // idempotent; stops the body decoder when next panics (reverse_proxy's abort)
 	err := next.ServeHTTP(rw, r)

@@ -52,6 +52,13 @@ func (rw *responseWriter) WriteHeader(status int) {
 		return
 	}
 	d, hdr := rw.x.d, rw.Header()
+	if rw.x.passive {
+		if status >= 200 || status == http.StatusSwitchingProtocols {
+			rw.wroteHeader, rw.x.status = true, status
+		}
+		rw.ResponseWriter.WriteHeader(status)
+		return
+	}
 	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
 		d.FilterSetCookies(hdr, "Set-Cookie")
 		rw.ResponseWriter.WriteHeader(status)
@@ -254,7 +261,9 @@ func (rw *responseWriter) close(handlerErr error) error {
 		if handlerErr != nil {
 			// Nothing was sent; whatever answers the error must not
 			// inherit non-consented cookies from the shared header map.
-			x.d.FilterSetCookies(rw.Header(), "Set-Cookie")
+			if !x.passive {
+				x.d.FilterSetCookies(rw.Header(), "Set-Cookie")
+			}
 			return nil
 		}
 		// A handler that set headers but wrote nothing: net/http would
@@ -319,6 +328,9 @@ func (rw *responseWriter) close(handlerErr error) error {
 // after the body, as trailers: under the http.TrailerPrefix key, or under
 // Set-Cookie itself when the response declared it in its Trailer header.
 func (rw *responseWriter) scrubTrailers(hdr http.Header) {
+	if rw.x.passive {
+		return
+	}
 	d := rw.x.d
 	d.FilterSetCookies(hdr, http.TrailerPrefix+"Set-Cookie")
 	for _, t := range hdr["Trailer"] {
