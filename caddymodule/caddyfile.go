@@ -459,6 +459,7 @@ func (p *cfParser) presets() error {
 // `preset -<name...>`.
 func (p *cfParser) preset() error {
 	d, h := p.d, p.h
+	at := fmt.Sprintf("%s:%d", d.File(), d.Line())
 	names := d.RemainingArgs()
 	if len(names) == 0 {
 		return d.Errf("preset needs at least one name; known presets: %s", strings.Join(trackers.PresetNames(), ", "))
@@ -491,7 +492,7 @@ func (p *cfParser) preset() error {
 	}
 	for _, n := range add {
 		h.Presets = append(h.Presets, PresetConfig{Name: n, Category: category})
-		p.where["preset "+n] = fmt.Sprintf("%s:%d", d.File(), d.Line())
+		p.where["preset "+n] = at
 	}
 	return nil
 }

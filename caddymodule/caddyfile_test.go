@@ -203,3 +203,19 @@ preset ga4
 		}
 	}
 }
+
+// Errors found when the whole block is validated point at the line that
+// wrote the bad value, not at the end of the block.
+func TestCaddyfileErrorLines(t *testing.T) {
+	for in, want := range map[string]string{
+		"consent {\n\tmode report\n\tpreset ga4 {\n\t\tcategory ads\n\t}\n\tembed_placeholder\n}": "Testfile:3",
+		"consent {\n\tmode report\n\tconsent_mode {\n\t\tad_storage ads\n\t}\n}":                  "Testfile:3",
+		"consent {\n\tmode report\n\tblock x /a\n\tembed_placeholder\n}":                          "Testfile:3",
+	} {
+		var h Handler
+		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(in))
+		if err == nil || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("%q: %v, want the error at %s", in, err, want)
+		}
+	}
+}
