@@ -207,42 +207,9 @@ func sameSite(s string) http.SameSite {
 	return http.SameSiteLaxMode
 }
 
-// stateJSON is the answer of GET {endpoint} and of JSON posts.
-type stateJSON struct {
-	HasConsent    bool            `json:"has_consent"`
-	PolicyVersion string          `json:"policy_version"`
-	ConsentID     string          `json:"consent_id,omitempty"`
-	IssuedAt      *time.Time      `json:"issued_at,omitempty"`
-	Expires       *time.Time      `json:"expires,omitempty"`
-	GPC           bool            `json:"gpc"`
-	Categories    []stateCategory `json:"categories"`
-}
-
-type stateCategory struct {
-	Name     string `json:"name"`
-	Label    string `json:"label"`
-	Granted  bool   `json:"granted"`
-	Required bool   `json:"required"`
-}
-
 func (h *Handler) writeState(w http.ResponseWriter, v *enforce.Decision, status int) error {
-	st := stateJSON{HasConsent: v.HasConsent, PolicyVersion: h.PolicyVersion, GPC: v.GPC}
-	if v.HasConsent {
-		st.ConsentID = v.Consent.IDString()
-		issued := v.Consent.IssuedAt.UTC()
-		exp := issued.Add(h.maxAge)
-		st.IssuedAt, st.Expires = &issued, &exp
-	}
-	for i, c := range h.policy.Categories() {
-		st.Categories = append(st.Categories, stateCategory{
-			Name:     c.Name,
-			Label:    c.Label,
-			Granted:  v.Granted.Has(i),
-			Required: c.Required,
-		})
-	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(st)
+	return json.NewEncoder(w).Encode(v.State())
 }

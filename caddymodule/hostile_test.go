@@ -33,6 +33,7 @@ import (
 
 	"github.com/consentgate/caddy-consent/caddymodule/audit"
 	"github.com/consentgate/caddy-consent/caddymodule/config"
+	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
 	"github.com/consentgate/caddy-consent/caddymodule/cookieheader"
 )
@@ -167,7 +168,7 @@ func hxState(t testing.TB, h *Handler, cookieLines []string, hdr map[string]stri
 	if err != nil || rec.Code != 200 {
 		t.Fatalf("state: %v %d %s", err, rec.Code, rec.Body.String())
 	}
-	var st stateJSON
+	var st enforce.State
 	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil {
 		t.Fatalf("state JSON: %v %s", err, rec.Body.String())
 	}

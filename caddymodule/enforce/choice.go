@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // MaxChoiceBody bounds the body of a consent POST. A real choice is a few
@@ -113,4 +114,38 @@ func bodyError(err error, msg string) *ChoiceError {
 		return choiceErr(http.StatusRequestEntityTooLarge, "body larger than %d bytes", MaxChoiceBody)
 	}
 	return choiceErr(http.StatusBadRequest, "%s", msg)
+}
+
+// State is the answer of GET {endpoint} and of JSON posts.
+type State struct {
+	HasConsent    bool            `json:"has_consent"`
+	PolicyVersion string          `json:"policy_version"`
+	ConsentID     string          `json:"consent_id,omitempty"`
+	IssuedAt      *time.Time      `json:"issued_at,omitempty"`
+	Expires       *time.Time      `json:"expires,omitempty"`
+	GPC           bool            `json:"gpc"`
+	Categories    []StateCategory `json:"categories"`
+}
+
+// StateCategory is one category in State.
+type StateCategory struct {
+	Name     string `json:"name"`
+	Label    string `json:"label"`
+	Granted  bool   `json:"granted"`
+	Required bool   `json:"required"`
+}
+
+// State describes the visitor's consent for the JSON API.
+func (d *Decision) State() State {
+	st := State{HasConsent: d.HasConsent, PolicyVersion: d.e.cfg.PolicyVersion, GPC: d.GPC}
+	if d.HasConsent {
+		st.ConsentID = d.Consent.IDString()
+		issued := d.Consent.IssuedAt.UTC()
+		exp := issued.Add(time.Duration(d.e.cfg.Cookie.MaxAge))
+		st.IssuedAt, st.Expires = &issued, &exp
+	}
+	for i, c := range d.e.pol.Categories() {
+		st.Categories = append(st.Categories, StateCategory{Name: c.Name, Label: c.Label, Granted: d.Granted.Has(i), Required: c.Required})
+	}
+	return st
 }
