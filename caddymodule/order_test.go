@@ -128,6 +128,39 @@ func TestConsentInErrorRoutes(t *testing.T) {
 	}
 }
 
+// TestErrorRouteKeepsMatcher: a scoped gateway stays scoped on error pages.
+func TestErrorRouteKeepsMatcher(t *testing.T) {
+	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(`:8080 {
+	consent /shop/*
+	handle_errors {
+		respond "oops"
+	}
+	reverse_proxy 127.0.0.1:9
+}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Apps struct {
+			HTTP struct {
+				Servers map[string]struct {
+					Errors struct {
+						Routes []json.RawMessage `json:"routes"`
+					} `json:"errors"`
+				} `json:"servers"`
+			} `json:"http"`
+		} `json:"apps"`
+	}
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	first := string(cfg.Apps.HTTP.Servers["srv0"].Errors.Routes[0])
+	if !strings.Contains(first, `"handler":"consent"`) || !strings.Contains(first, `"path":["/shop/*"]`) {
+		t.Fatalf("first error route is not the scoped gateway: %s", first)
+	}
+}
+
 // TestPlacementWarnings: what the Caddyfile cannot put behind the gateway
 // is a warning naming the file, the line and the fix.
 func TestPlacementWarnings(t *testing.T) {
