@@ -387,7 +387,7 @@ func FuzzRequestCookies(f *testing.F) {
 					want = append(want, p)
 				}
 			}
-			if slices.Equal(gotPairs, want) {
+			if sameCookies(gotPairs, want) {
 				ok, matched = true, g
 				break
 			}
@@ -412,4 +412,20 @@ func FuzzRequestCookies(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameCookies: the same names in the same order, and each value the one
+// sent or a prefix of it: the gateway may cut a cookie hidden in a value
+// after whitespace or ',' (which some servers read as another cookie),
+// never add anything.
+func sameCookies(got, want [][2]string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i][0] != want[i][0] || !strings.HasPrefix(want[i][1], strings.TrimSpace(got[i][1])) {
+			return false
+		}
+	}
+	return true
 }

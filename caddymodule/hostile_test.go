@@ -33,9 +33,9 @@ import (
 
 	"github.com/consentgate/caddy-consent/caddymodule/audit"
 	"github.com/consentgate/caddy-consent/caddymodule/config"
-	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
 	"github.com/consentgate/caddy-consent/caddymodule/cookieheader"
+	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 )
 
 // hxSiteCookies are the cookies the test upstream sets on every response:
