@@ -27,6 +27,7 @@ func TestNormalizeRejects(t *testing.T) {
 		{`{"evidence": {"mode": "sometimes"}}`, `evidence "sometimes"`},
 		{`{"categories": [{"name": "necessary", "disabled": true}]}`, "strictly necessary cookies must keep working"},
 		{`{"unknown_cookies": "nowhere"}`, `unknown_cookies "nowhere"`},
+		{`{"cookie": {"name": "__Host-consent"}}`, `cookie name "__Host-consent": leave out the prefix`},
 	} {
 		var cfg Config
 		if err := json.Unmarshal([]byte(c.json), &cfg); err != nil {

@@ -142,6 +142,9 @@ func CheckCookie(ck *CookieConfig) error {
 	if ck.Name != "" && !ValidCookieName(ck.Name) {
 		return errf("cookie", "cookie name %q: use 1-64 letters, digits, - and _", ck.Name)
 	}
+	if l := strings.ToLower(ck.Name); strings.HasPrefix(l, "__host-") || strings.HasPrefix(l, "__secure-") {
+		return errf("cookie", "cookie name %q: leave out the prefix; the gateway names the cookie __Host-<name> itself on HTTPS when no domain is set", ck.Name)
+	}
 	if ck.MaxAge < 0 || time.Duration(ck.MaxAge) > MaxMaxAge {
 		return errf("cookie", "cookie max_age %s: must be positive and at most 13 months (396d); 6 months (182d) is the usual choice", time.Duration(ck.MaxAge))
 	}

@@ -201,12 +201,6 @@ func TestConsentCookieScopeAndUpstream(t *testing.T) {
 	if !slices.Equal(secure.CookieLines, []string{"PHPSESSID=1"}) {
 		t.Errorf("upstream Cookie %q, want only PHPSESSID=1", secure.CookieLines)
 	}
-	// A configured __Host- name is never read over plain HTTP.
-	e2 := testEngine(t, func(c *config.Config) { c.Cookie = &config.CookieConfig{Name: "__Host-site", Domain: "example.com"} })
-	d := e2.Decide(navigation("http://example.com/", "__Host-site="+mint(t, e2, "analytics")), time.Now(), nil)
-	if d.HasConsent {
-		t.Error("a consent cookie named __Host-site was accepted on plain HTTP")
-	}
 }
 
 // Cookie2 (RFC 2965, obsolete) could smuggle cookies past the filter.
