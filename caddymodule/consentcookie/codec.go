@@ -14,13 +14,14 @@
 // (HMAC-SHA256); securecookie binds it to the cookie name and adds its own
 // timestamp. The payload is compact binary, all lengths single bytes:
 //
-//	1 byte     FormatVersion (1)
+//	1 byte     format: 1 without a profile, 2 (FormatVersion) with one
 //	16 bytes   ID
 //	uvarint    IssuedAt as Unix seconds (minimal encoding)
 //	1 byte n   + n bytes  PolicyVersion (1..64 printable ASCII)
 //	1 byte n   + n bytes  Method (0..16 visible ASCII)
 //	1 byte k   then k × (1 byte n + n bytes)  Granted (0..32 names of 1..32
 //	           visible ASCII bytes, sorted, no duplicates)
+//	format 2:  1 byte n + n bytes  Profile (1..16 visible ASCII)
 //
 // Decode accepts exactly what Encode writes: nothing may follow the last
 // name, and every limit is checked again.

@@ -301,7 +301,7 @@ func TestWrongFormatVersion(t *testing.T) {
 	}
 	sameConsent(t, got, normalized(v))
 
-	for _, ver := range []byte{0, 2, 0x7f, 0xff} {
+	for _, ver := range []byte{0, 3, 0x7f, 0xff} {
 		q := append([]byte{ver}, p[1:]...)
 		_, _, err := c.Decode(handMint(testCookie, pairA, now, q), t0)
 		wantReason(t, err, ReasonFormat)

@@ -10,10 +10,15 @@ import (
 	"time"
 )
 
-// FormatVersion is the version of the binary payload written by this package.
-// It is the first byte of every payload; a payload with another first byte is
-// rejected with ReasonFormat.
-const FormatVersion = 1
+// FormatVersion is the version of the binary payload written by this package
+// for a consent with a regional profile; a consent without one is written in
+// format 1, which every earlier release reads, so a fleet can be upgraded
+// one instance at a time. It is the first byte of every payload; a payload
+// with another first byte is rejected with ReasonFormat.
+const (
+	FormatVersion   = 2
+	formatNoProfile = 1
+)
 
 // Limits on the fields of a Consent. Encode refuses a Consent outside them and
 // Decode rejects a payload outside them, so that every payload that decodes is
@@ -24,6 +29,7 @@ const (
 	MaxNameLen          = 32 // bytes in one category name
 	MaxPolicyVersionLen = 64 // bytes in PolicyVersion
 	MaxMethodLen        = 16 // bytes in Method
+	MaxProfileLen       = 16 // bytes in Profile
 )
 
 // maxUnix bounds IssuedAt (9999-12-31T23:59:59Z) so that a decoded time is
@@ -37,6 +43,7 @@ type Consent struct {
 	PolicyVersion string    // version of the cookie notice the choice was made on; required
 	IssuedAt      time.Time // when the choice was made; stored with second precision
 	Method        string    // optional short token: "banner", "form", "preferences", "api" (audit hint)
+	Profile       string    // optional regional profile the choice was made under ("eu", "uk", "us")
 }
 
 // IDString returns the consent ID as 32 lower-case hex characters.
@@ -119,7 +126,14 @@ func appendPayload(dst []byte, v Consent) ([]byte, error) {
 	if err := validate(v.ID, v.PolicyVersion, v.Method, granted, unix); err != nil {
 		return nil, err
 	}
-	dst = append(dst, FormatVersion)
+	if v.Profile != "" && (len(v.Profile) > MaxProfileLen || !isToken(v.Profile)) {
+		return nil, fmt.Errorf("profile %q must be at most %d visible ASCII characters without spaces", v.Profile, MaxProfileLen)
+	}
+	version := byte(FormatVersion)
+	if v.Profile == "" {
+		version = formatNoProfile
+	}
+	dst = append(dst, version)
 	dst = append(dst, v.ID[:]...)
 	dst = binary.AppendUvarint(dst, uint64(unix))
 	dst = append(dst, byte(len(v.PolicyVersion)))
@@ -130,6 +144,10 @@ func appendPayload(dst []byte, v Consent) ([]byte, error) {
 	for _, g := range granted {
 		dst = append(dst, byte(len(g)))
 		dst = append(dst, g...)
+	}
+	if version == FormatVersion {
+		dst = append(dst, byte(len(v.Profile)))
+		dst = append(dst, v.Profile...)
 	}
 	return dst, nil
 }
@@ -145,8 +163,9 @@ func parsePayload(p []byte) (Consent, error) {
 	if len(p) == 0 {
 		return Consent{}, errors.New("empty payload")
 	}
-	if p[0] != FormatVersion {
-		return Consent{}, fmt.Errorf("%w: version %d, want %d", errFormat, p[0], FormatVersion)
+	version := p[0]
+	if version != FormatVersion && version != formatNoProfile {
+		return Consent{}, fmt.Errorf("%w: version %d, want %d or %d", errFormat, p[0], formatNoProfile, FormatVersion)
 	}
 	p = p[1:]
 	if len(p) < 16 {
@@ -198,6 +217,11 @@ func parsePayload(p []byte) (Consent, error) {
 			if v.Granted[i], ok = field(MaxNameLen); !ok {
 				return Consent{}, errors.New("bad category name field")
 			}
+		}
+	}
+	if version == FormatVersion {
+		if v.Profile, ok = field(MaxProfileLen); !ok || v.Profile == "" || !isToken(v.Profile) {
+			return Consent{}, errors.New("bad profile field")
 		}
 	}
 	if off != len(text) {

@@ -151,7 +151,7 @@ func TestPayloadStrict(t *testing.T) {
 			t.Fatalf("truncation to %d bytes accepted", i)
 		}
 	}
-	for _, ver := range []byte{0, 2, 255} {
+	for _, ver := range []byte{0, 3, 255} {
 		_, err := parsePayload(raw(ver, id, ts, "v1", ""))
 		if !errors.Is(err, errFormat) {
 			t.Fatalf("version %d: %v, want errFormat", ver, err)
@@ -173,6 +173,42 @@ func TestIDString(t *testing.T) {
 		seen[id] = true
 		if s := (Consent{ID: id}).IDString(); len(s) != 32 || s != strings.ToLower(s) || s != fmt.Sprintf("%x", id) {
 			t.Fatalf("IDString %q", s)
+		}
+	}
+}
+
+// A consent without a profile keeps format 1, which earlier releases read
+// (a fleet upgrades one instance at a time); one with a profile is format 2
+// and round-trips it; format 2 without a profile byte is refused.
+func TestProfileFormat(t *testing.T) {
+	v := sampleConsent()
+	p1, err := appendPayload(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1[0] != 1 {
+		t.Fatalf("a consent without profile is written as format %d; want 1", p1[0])
+	}
+	v.Profile = "uk"
+	p2, err := appendPayload(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2[0] != FormatVersion || !bytes.Equal(p2[1:len(p1)], p1[1:]) || string(p2[len(p1):]) != "\x02uk" {
+		t.Fatalf("format 2 payload %q; want format 1's fields then the profile", p2)
+	}
+	got, err := parsePayload(p2)
+	if err != nil || got.Profile != "uk" {
+		t.Fatalf("profile round trip: %+v, %v", got, err)
+	}
+	q := append([]byte{FormatVersion}, p1[1:]...)
+	if _, err := parsePayload(q); err == nil {
+		t.Fatal("format 2 without a profile accepted")
+	}
+	for _, bad := range []string{"a b", "toolongprofilename", "é"} {
+		v.Profile = bad
+		if _, err := appendPayload(nil, v); err == nil {
+			t.Errorf("profile %q accepted", bad)
 		}
 	}
 }
