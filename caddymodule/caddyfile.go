@@ -48,6 +48,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		banner [off] {
 //			notice_url <url>
 //			default_lang <lang>
+//			position bottom|box|center
 //			settings_control on|off
 //			template <file>
 //			stylesheet <file>
@@ -76,6 +77,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		consent_mode [{ <signal> <category...> }]
 //		cookie_database off|<file>
 //		evidence response|summary [<interval>]|off
+//		region <placeholder> [{ <code>|* eu|uk|us ... }]
+//		url_tracking off | url_tracking [{ params <name...>; category <name> }]
+//		context_header [<name>] { key <key> }
 //		log_ip_bits <ipv4_bits> <ipv6_bits> | off
 //	}
 //
@@ -170,13 +174,16 @@ func init() {
 		"consent_mode":      (*cfParser).consentMode,
 		"cookie_database":   (*cfParser).cookieDatabase,
 		"evidence":          (*cfParser).evidence,
+		"region":            (*cfParser).region,
+		"url_tracking":      (*cfParser).urlTracking,
+		"context_header":    (*cfParser).contextHeader,
 	}
 }
 
 func subdirectiveNames() []string {
 	return []string{"policy_version", "mode", "endpoint", "unknown_cookies", "keys", "cookie", "category", "banner",
 		"presets", "preset", "vendor", "block", "youtube_nocookie", "embed_placeholder", "keep_csp_hosts", "gpc",
-		"consent_mode", "cookie_database", "evidence", "log_ip_bits"}
+		"consent_mode", "cookie_database", "evidence", "region", "url_tracking", "context_header", "log_ip_bits"}
 }
 
 // checked returns the parse error, else the validation error at this line.
@@ -391,6 +398,8 @@ func parseBannerOption(d *caddyfile.Dispenser, b *BannerConfig, sub string, args
 		return one(&b.TemplateFile)
 	case "stylesheet":
 		return one(&b.StylesheetFile)
+	case "position":
+		return one(&b.Position)
 	case "settings_control":
 		if len(args) != 1 || (args[0] != "on" && args[0] != "off") {
 			return d.Errf("banner settings_control takes on or off")
@@ -417,7 +426,7 @@ func parseBannerOption(d *caddyfile.Dispenser, b *BannerConfig, sub string, args
 		}
 		return nil
 	}
-	return d.Errf("banner: unknown option %q; use notice_url, default_lang, settings_control, template, stylesheet, text", sub)
+	return d.Errf("banner: unknown option %q; use notice_url, default_lang, position, settings_control, template, stylesheet, text", sub)
 }
 
 func (p *cfParser) logIPBits() error {
@@ -643,6 +652,83 @@ func (p *cfParser) evidence() error {
 	}
 	p.h.Evidence = e
 	return p.wrap(config.CheckEvidence(e))
+}
+
+// region reads `region <placeholder> [{ <code>|* <profile> ... }]`.
+func (p *cfParser) region() error {
+	d := p.d
+	r := &config.RegionConfig{}
+	if !d.Args(&r.Source) || d.NextArg() {
+		return d.Errf("region takes the placeholder of the visitor's country code, e.g. region {http.request.header.CF-IPCountry}")
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		code := d.Val()
+		var profile string
+		if !d.Args(&profile) || d.NextArg() {
+			return d.Errf("region: %s takes one profile name (eu, uk or us), e.g. BR us", code)
+		}
+		if r.Profiles == nil {
+			r.Profiles = map[string]string{}
+		}
+		r.Profiles[code] = profile
+	}
+	p.h.Region = r
+	return p.wrap(config.CheckRegion(r))
+}
+
+// urlTracking reads `url_tracking off` or `url_tracking [{ params …; category … }]`.
+func (p *cfParser) urlTracking() error {
+	d := p.d
+	u := &config.URLTrackingConfig{}
+	p.h.URLTracking = u
+	if d.NextArg() {
+		if d.Val() != "off" || d.NextArg() {
+			return d.Errf("url_tracking: only \"off\" may follow the word url_tracking")
+		}
+		u.Disabled = true
+		return nil
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch sub := d.Val(); sub {
+		case "params":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("url_tracking params: name the query parameters to remove, e.g. params ref_id clickref")
+			}
+			u.Params = append(u.Params, args...)
+		case "category":
+			if !d.Args(&u.Category) || d.NextArg() {
+				return d.Errf("url_tracking category takes one category name")
+			}
+		default:
+			return d.Errf("url_tracking: unknown option %q; use params or category", sub)
+		}
+	}
+	return nil
+}
+
+// contextHeader reads `context_header [<name>] { key <key> }`.
+func (p *cfParser) contextHeader() error {
+	d := p.d
+	c := &config.ContextHeaderConfig{}
+	if d.NextArg() {
+		c.Name = d.Val()
+		if d.NextArg() {
+			return d.ArgErr()
+		}
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch sub := d.Val(); sub {
+		case "key":
+			if !d.Args(&c.Key) || d.NextArg() {
+				return d.Errf("context_header key takes one key, e.g. key {env.CONSENT_CONTEXT_KEY}")
+			}
+		default:
+			return d.Errf("context_header: unknown option %q; use key", sub)
+		}
+	}
+	p.h.ContextHeader = c
+	return p.wrap(config.CheckContextHeader(c))
 }
 
 // Interface guards

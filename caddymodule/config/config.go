@@ -124,6 +124,49 @@ type Config struct {
 
 	// How enforcement decisions are logged (default: one event per response).
 	Evidence *EvidenceConfig `json:"evidence,omitempty"`
+
+	// Regional consent profiles: where the visitor's region comes from
+	// and which profile applies to which region. Without it every visitor
+	// gets the EU opt-in profile.
+	Region *RegionConfig `json:"region,omitempty"`
+
+	// Ad click identifiers removed from request URLs (gclid, fbclid, …)
+	// until their category is allowed; on by default.
+	URLTracking *URLTrackingConfig `json:"url_tracking,omitempty"`
+
+	// A signed request header telling the upstream the visitor's consent.
+	ContextHeader *ContextHeaderConfig `json:"context_header,omitempty"`
+}
+
+// RegionConfig selects regional consent profiles (package region).
+type RegionConfig struct {
+	// A placeholder giving the visitor's ISO 3166 country code, optionally
+	// with a subdivision (US-CA): a CDN header such as
+	// {http.request.header.CF-IPCountry} or a GeoIP module's placeholder.
+	Source string `json:"source"`
+	// Region code (DE, US-CA) or "*" (every other region) -> profile
+	// (eu, uk, us), on top of the built-in mapping (EU/EEA/CH eu, GB uk,
+	// US us, unknown regions eu).
+	Profiles map[string]string `json:"profiles,omitempty"`
+}
+
+// URLTrackingConfig controls the removal of ad click identifiers.
+type URLTrackingConfig struct {
+	// Keep identifiers in URLs (not recommended).
+	Disabled bool `json:"disabled,omitempty"`
+	// More parameter names to remove, besides the built-in list.
+	Params []string `json:"params,omitempty"`
+	// The category that allows the identifiers (default advertising).
+	Category string `json:"category,omitempty"`
+}
+
+// ContextHeaderConfig turns on the signed consent context request header.
+type ContextHeaderConfig struct {
+	// Header name (default Consent-Context).
+	Name string `json:"name,omitempty"`
+	// HMAC-SHA256 key of at least 32 bytes, base64 or hex, literal or a
+	// placeholder such as {env.CONSENT_CONTEXT_KEY}.
+	Key string `json:"key"`
 }
 
 // CategoryConfig changes a built-in category or declares a new one.
@@ -186,6 +229,8 @@ type BannerConfig struct {
 	// Hides the small "Cookie settings" control shown to visitors who
 	// already chose (for sites that link to the preference page).
 	NoSettingsControl bool `json:"no_settings_control,omitempty"`
+	// Where the banner sits: bottom (default), box or center.
+	Position string `json:"position,omitempty"`
 	// Replacement template and stylesheet files.
 	TemplateFile   string `json:"template_file,omitempty"`
 	StylesheetFile string `json:"stylesheet_file,omitempty"`

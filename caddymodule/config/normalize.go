@@ -10,8 +10,11 @@ import (
 
 	"github.com/consentgate/caddy-consent/caddymodule/banner"
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
+	"github.com/consentgate/caddy-consent/caddymodule/consentheader"
 	"github.com/consentgate/caddy-consent/caddymodule/policy"
+	"github.com/consentgate/caddy-consent/caddymodule/region"
 	"github.com/consentgate/caddy-consent/caddymodule/trackers"
+	"github.com/consentgate/caddy-consent/caddymodule/urltrack"
 )
 
 // Error is a configuration error. Key says which part of the configuration
@@ -76,6 +79,12 @@ func (c *Config) Normalize() error {
 	if c.PresetsDefault == "" {
 		c.PresetsDefault = PresetsAll
 	}
+	if c.URLTracking != nil && c.URLTracking.Category == "" {
+		c.URLTracking.Category = "advertising"
+	}
+	if c.ContextHeader != nil && c.ContextHeader.Name == "" {
+		c.ContextHeader.Name = consentheader.DefaultName
+	}
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -103,6 +112,9 @@ func (c *Config) Validate() error {
 		func() error { return CheckGPC(c.GPC) },
 		func() error { return CheckCookieDatabase(c.CookieDatabase) },
 		func() error { return CheckEvidence(c.Evidence) },
+		func() error { return CheckRegion(c.Region) },
+		c.checkURLTracking,
+		func() error { return CheckContextHeader(c.ContextHeader) },
 		c.checkKeys,
 	}
 	for _, check := range checks {
@@ -278,6 +290,11 @@ func CheckBanner(b *BannerConfig) error {
 		return nil
 	}
 	const key = "banner"
+	switch b.Position {
+	case "", "bottom", "box", "center":
+	default:
+		return errf(key, "banner position %q: use bottom (a bar along the bottom), box (a corner box) or center", b.Position)
+	}
 	if b.DefaultLang != "" && !langRe.MatchString(strings.ToLower(b.DefaultLang)) {
 		return errf(key, "banner default_lang %q: use a language tag such as en, de or pt-br", b.DefaultLang)
 	}
@@ -487,4 +504,69 @@ func CheckLiteralKey(s string, block bool) error {
 	}
 	_, err := consentcookie.ParseKey(s, block)
 	return err
+}
+
+// CheckRegion validates `region`: a placeholder source and known profiles.
+func CheckRegion(r *RegionConfig) error {
+	if r == nil {
+		return nil
+	}
+	if !strings.HasPrefix(r.Source, "{") || !strings.HasSuffix(r.Source, "}") {
+		return errf("region", "region %q: name a placeholder that gives the visitor's country code, e.g. {http.request.header.CF-IPCountry}", r.Source)
+	}
+	if _, err := region.NewResolver(r.Profiles); err != nil {
+		return errf("region", "region %s", strings.TrimPrefix(err.Error(), "region "))
+	}
+	return nil
+}
+
+// checkURLTracking validates `url_tracking`.
+func (c *Config) checkURLTracking() error {
+	u := c.URLTracking
+	if u == nil || u.Disabled {
+		return nil
+	}
+	if u.Category != "" && !c.hasCategory(u.Category) {
+		return c.unknownCategory("url_tracking", "url_tracking category", u.Category)
+	}
+	params := urltrack.DefaultParams()
+	for _, p := range u.Params {
+		params = append(params, urltrack.Param{Name: p, Category: "advertising"})
+	}
+	if _, err := urltrack.New(params); err != nil {
+		return errf("url_tracking", "url_tracking params: %v", err)
+	}
+	return nil
+}
+
+// CheckContextHeader validates `context_header`.
+func CheckContextHeader(h *ContextHeaderConfig) error {
+	if h == nil {
+		return nil
+	}
+	if h.Name != "" && !validHeaderName(h.Name) {
+		return errf("context_header", "context_header name %q: use letters, digits and - (e.g. Consent-Context)", h.Name)
+	}
+	if h.Key == "" {
+		return errf("context_header", "context_header needs a key of at least %d random bytes: `key {env.CONSENT_CONTEXT_KEY}` (make one with `caddy consent keygen`; use its hash key)", consentheader.MinKeyLen)
+	}
+	if !strings.Contains(h.Key, "{") {
+		if err := CheckLiteralKey(h.Key, false); err != nil {
+			return errf("context_header", "context_header key: %v", err)
+		}
+	}
+	return nil
+}
+
+func validHeaderName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

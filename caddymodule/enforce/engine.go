@@ -46,6 +46,7 @@ type Engine struct {
 
 	unclassified *Unclassified
 	pool         sync.Pool // *trackers.PageRewriter
+	rg           regional
 }
 
 // New compiles a configuration that config.Normalize accepted. codec
@@ -117,6 +118,9 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 	}
 	if err := e.compileTrackers(); err != nil {
 		return nil, nil, err
+	}
+	if err := e.compileRegional(); err != nil {
+		return nil, nil, fmt.Errorf("consent: %v", err)
 	}
 	e.bannerOn = cfg.Banner == nil || !cfg.Banner.Disabled
 	e.settingsOn = e.bannerOn && (cfg.Banner == nil || !cfg.Banner.NoSettingsControl)

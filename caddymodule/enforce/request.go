@@ -40,6 +40,13 @@ type Visitor struct {
 	FormerID   [16]byte   // consent ID of a validly signed cookie for an older notice or that expired
 	// Invalid lists the consent cookies that were refused, with why.
 	Invalid []Invalid
+	// Profile is the regional consent profile that applied ("" when no
+	// region is configured) and Region the region code it was chosen for.
+	Profile, Region string
+	// TagHeld are categories granted before a choice for the site's own
+	// cookies and collectors whose third-party tags still wait for an
+	// explicit choice (UK profile).
+	TagHeld policy.Set
 }
 
 // ConsentID is the visitor's consent ID, "" without a valid consent.
@@ -80,14 +87,31 @@ type Decision struct {
 	// Document: the request asks for a document to show (a navigation or
 	// a frame), so the banner may be inserted into an HTML answer.
 	Document bool
+	// CleanQuery is the query without the click identifiers the visitor
+	// has not allowed (RemovedParams, lower-cased names), when QueryChanged.
+	CleanQuery    string
+	QueryChanged  bool
+	RemovedParams []string
+	// ContextHeader is the signed consent context for the upstream ("" when off).
+	ContextHeader string
 
 	rec Recorder
 }
 
-// Allowed reports whether category is granted for this request.
+// Allowed reports whether category is granted for this request's tags
+// (third-party scripts, pixels, frames and Consent Mode). It differs from
+// Granted only under a profile that allows first-party cookies of a
+// category before a choice while its third-party tags wait (UK).
 func (d *Decision) Allowed(category string) bool {
 	i, ok := d.e.pol.Index(category)
-	return ok && d.Granted&(policy.Set(1)<<uint(i)) != 0
+	return ok && (d.Granted&^d.TagHeld)&(policy.Set(1)<<uint(i)) != 0
+}
+
+// granted reports whether category is granted for the site's own cookies
+// and same-origin collectors.
+func (d *Decision) granted(category string) bool {
+	i, ok := d.e.pol.Index(category)
+	return ok && d.Granted.Has(i)
 }
 
 // Engine returns the engine that made the decision.
@@ -104,13 +128,15 @@ func (e *Engine) Decide(r *http.Request, now time.Time, rec Recorder) *Decision 
 	d.Visitor = e.Visitor(r, now)
 	d.Document = WantsDocument(r)
 	if e.blocker != nil {
-		if rule, ok := e.blocker.MatchRequest(r); ok && !d.Allowed(rule.Category) {
+		if rule, ok := e.blocker.MatchRequest(r); ok && !d.granted(rule.Category) {
 			d.Blocked = rule
 			rec.Blocked(rule.Name, rule.Category)
 		}
 	}
 	d.DropCookie2 = len(r.Header["Cookie2"]) > 0
 	e.filterCookies(r, d)
+	e.cleanURL(r, d)
+	d.ContextHeader = e.contextValue(d, now)
 	return d
 }
 
@@ -125,8 +151,14 @@ func (e *Engine) Visitor(r *http.Request, now time.Time) Visitor {
 		GPC:     r.Header.Get("Sec-GPC") == "1" && (e.cfg.GPC == nil || !e.cfg.GPC.Disabled),
 		Granted: e.pol.RequiredSet(),
 	}
+	profile, code := e.profileFor(r)
+	v.Profile, v.Region = profile.Name, code
 	values := e.consentValues(r, v.Secure)
 	if len(values) == 0 {
+		e.preChoice(&v)
+		if v.GPC {
+			v.Granted &^= e.saleOrShare
+		}
 		return v
 	}
 	granted := e.pol.AllSet()
@@ -149,6 +181,10 @@ func (e *Engine) Visitor(r *http.Request, now time.Time) Visitor {
 	if len(v.Invalid) > 0 {
 		if v.FormerID == ([16]byte{}) && newest.ID != ([16]byte{}) {
 			v.FormerID = newest.ID // a new choice keeps the visitor's ID
+		}
+		e.preChoice(&v)
+		if v.GPC {
+			v.Granted &^= e.saleOrShare
 		}
 		return v
 	}
@@ -323,6 +359,7 @@ func (e *Engine) ChoiceSet(choice string, cats []string) (policy.Set, error) {
 func (d *Decision) Chose(r *http.Request, c consentcookie.Consent, granted policy.Set) {
 	d.Consent, d.HasConsent = c, true
 	d.Granted = granted
+	d.TagHeld = 0
 	if d.GPC {
 		d.Granted &^= d.e.saleOrShare
 	}
