@@ -68,6 +68,7 @@ func TestCompressedUpstreamGetsBanner(t *testing.T) {
 	for _, ae := range []string{"identity", "gzip"} {
 		req, _ := http.NewRequest("GET", g.URL+"/", nil)
 		req.Header.Set("Accept-Encoding", ae)
+		req.Header.Set("Accept", browserAccept)
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -112,5 +113,37 @@ func TestFileServerPages(t *testing.T) {
 	resp, part := do(t, "GET", g.URL+"/index.html", map[string]string{"Range": "bytes=0-9"}, "")
 	if resp.StatusCode != 206 || part != demoPage[:10] {
 		t.Errorf("range: %d %q", resp.StatusCode, part)
+	}
+}
+
+// The banner and the Consent Mode default go only into documents a visitor
+// navigates to. Fragments fetched by htmx, Turbo or a script, and fetches
+// that do not ask for a document, get none, but their refused tags are
+// neutralized all the same.
+func TestFragmentsGetNoBannerButInertTags(t *testing.T) {
+	up, _ := trackerSite(t, "")
+	g := trackerGateway(t, up, "consent_mode")
+	for _, tc := range []struct {
+		hdr      map[string]string
+		document bool
+	}{
+		{map[string]string{}, true}, // browser Accept, no Sec-Fetch-*
+		{map[string]string{"Sec-Fetch-Dest": "document", "Accept": "*/*"}, true},
+		{map[string]string{"Sec-Fetch-Dest": "iframe"}, true},
+		{map[string]string{"Sec-Fetch-Dest": "empty"}, false},
+		{map[string]string{"Accept": "*/*"}, false},
+		{map[string]string{"HX-Request": "true"}, false},
+		{map[string]string{"Turbo-Frame": "cart"}, false},
+		{map[string]string{"X-Requested-With": "XMLHttpRequest", "Sec-Fetch-Dest": "document"}, false},
+	} {
+		_, body := do(t, "GET", g.URL+"/", tc.hdr, "")
+		banner := strings.Count(body, `id="cg-consent"`)
+		consentMode := strings.Count(body, "'consent','default'")
+		if tc.document && (banner != 1 || consentMode != 1) || !tc.document && (banner != 0 || consentMode != 0) {
+			t.Errorf("%v: document %v, got %d banners and %d Consent Mode defaults", tc.hdr, tc.document, banner, consentMode)
+		}
+		if n := strings.Count(body, `type="text/plain" data-consent-category=`); n != 3 {
+			t.Errorf("%v: refused tags must be inert in every HTML answer; %d of 3 are", tc.hdr, n)
+		}
 	}
 }

@@ -29,13 +29,18 @@ func TestBeforeConsentOnlyNecessaryCookiesPass(t *testing.T) {
 	if !strings.Contains(resp.Header.Get("Vary"), "Cookie") {
 		t.Errorf("a response whose cookies depend on consent must say Vary: Cookie; got %q", resp.Header.Get("Vary"))
 	}
-	stripped := g.Events(t, "cookie_stripped")
 	names := map[string]string{}
-	for _, e := range stripped {
+	for _, e := range decisions(t, g, "stripped") {
 		names[e.Str("cookie")] = e.Str("category")
+		if e.Str("path") != "/api" || e.Str("mode") != "enforce" || e["would_only"] != nil {
+			t.Errorf("enforce-mode stripped entry: %v", e)
+		}
 	}
 	if names["_ga"] != "analytics" || names["_fbp"] != "advertising" || names["mystery_tracker"] != "unknown" {
-		t.Errorf("cookie_stripped events: %v", names)
+		t.Errorf("enforcement stripped: %v", names)
+	}
+	if _, ok := names["PHPSESSID"]; ok {
+		t.Errorf("the session cookie passed, so it must not be logged as stripped: %v", names)
 	}
 	for _, e := range g.Logs(t) {
 		line, _ := json.Marshal(e)
@@ -69,7 +74,7 @@ func TestAcceptAllThenRejectAll(t *testing.T) {
 		t.Errorf("consent cookie attributes: %+v", sc)
 	}
 
-	resp, _ = do(t, http.MethodGet, g.URL+"/api", map[string]string{"Cookie": consent + "; _ga=GA1.1.1.1; _fbp=fb.1"}, "")
+	resp, _ = do(t, http.MethodGet, g.URL+"/api", map[string]string{"Cookie": consent + "; _ga=GA1.1.1.1; _fbp=fb.1", "Cookie2": `$Version="1"; _fbp=fb.2`}, "")
 	set, _ := setCookieNames(resp)
 	for _, name := range []string{"PHPSESSID", "lang", "_ga", "_gid", "_fbp"} {
 		if !has(set, name) {
@@ -81,6 +86,14 @@ func TestAcceptAllThenRejectAll(t *testing.T) {
 	}
 	if got := u.lastCookie(); !strings.Contains(got, "_ga=GA1.1.1.1") || !strings.Contains(got, "_fbp=fb.1") {
 		t.Errorf("upstream should see consented cookies; got %q", got)
+	}
+	// Neither the gateway's own (valid) consent cookie nor the obsolete
+	// Cookie2 header, which some parsers still read as cookies, reach it.
+	if got := u.lastCookie(); strings.Contains(got, "consent=") {
+		t.Errorf("the consent cookie must not be forwarded upstream; got %q", got)
+	}
+	if got := u.lastCookie2(); got != "" {
+		t.Errorf("Cookie2 must not be forwarded upstream; got %q", got)
 	}
 
 	// Reject all: analytics and advertising are stripped and the browser's
@@ -186,8 +199,10 @@ func TestTamperedCookieCountsAsNoConsent(t *testing.T) {
 	if resp.StatusCode != 200 || has(set, "_ga") || has(set, "_fbp") {
 		t.Errorf("tampered cookie must mean no consent and no error: %d %v", resp.StatusCode, set)
 	}
-	if !strings.Contains(u.lastCookie(), "consent=") || strings.Contains(u.lastCookie(), "_ga=") {
-		t.Errorf("upstream cookie: %q", u.lastCookie())
+	// The gateway's own cookie is never forwarded (valid or not): the
+	// upstream has no use for it and must not log it.
+	if got := u.lastCookie(); strings.Contains(got, "consent=") || strings.Contains(got, "_ga=") {
+		t.Errorf("upstream cookie: %q", got)
 	}
 	ev := g.Events(t, "consent_cookie_invalid")
 	if len(ev) == 0 || (ev[0].Str("reason") != "tampered" && ev[0].Str("reason") != "malformed") {
@@ -243,7 +258,7 @@ func TestReportModeChangesNothingAndLogs(t *testing.T) {
 	if got := u.lastCookie(); !strings.Contains(got, "_ga=1") {
 		t.Errorf("report mode must not filter request cookies: %q", got)
 	}
-	ev := g.Events(t, "cookie_stripped")
+	ev := decisions(t, g, "stripped")
 	if len(ev) < 3 {
 		t.Fatalf("report mode must log what it would strip: %v", ev)
 	}
@@ -251,6 +266,9 @@ func TestReportModeChangesNothingAndLogs(t *testing.T) {
 		if e["would_only"] != true || e.Str("mode") != "report" {
 			t.Errorf("report-mode event without would_only/mode: %v", e)
 		}
+	}
+	if f := decisions(t, g, "filtered"); len(f) != 1 || f[0].Str("cookie") != "_ga" || f[0]["would_only"] != true {
+		t.Errorf("report mode must log the request cookie it would filter: %v", f)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/consentgate/caddy-consent/internal/testcaddy"
 )
@@ -43,25 +44,57 @@ func TestEventShapesGolden(t *testing.T) {
 		return m
 	}
 	do(t, "GET", g.URL+"/?secret=query", with(map[string]string{"Cookie": "consent=forged; _ga=1; unknown_thing=1"}), "") // invalid, filtered, stripped, unclassified, tags
-	do(t, "GET", g.URL+"/pixel.gif", ua, "")                                                                              // request_blocked
+	do(t, "GET", g.URL+"/pixel.gif", ua, "")                                                                              // blocked
 	c, _, _ := post(t, g, url.Values{"choice": {"custom"}, "category": {"analytics"}}, with(nil))
-	post(t, g, url.Values{"choice": {"reject_all"}}, with(map[string]string{"Cookie": c + "; _ga=1"})) // update + cookie_expired
+	post(t, g, url.Values{"choice": {"reject_all"}}, with(map[string]string{"Cookie": c + "; _ga=1"})) // update + expired
 
-	first := map[string]map[string]any{}
-	for _, e := range g.Logs(t) {
-		if lg := e.Str("logger"); lg != "http.handlers.consent" {
-			continue
+	// The first event of each name; for the one enforcement event per
+	// response, the first of each path (page, pixel, choice), so every
+	// decision kind is pinned.
+	wanted := []string{"consent_cookie_invalid", "cookie_unclassified", "consent_recorded", "banner_injected",
+		"enforcement /", "enforcement /pixel.gif", "enforcement /_consent"}
+	var first map[string]map[string]any
+	for try := 0; try < 40; try++ { // an enforcement event is written when its response ends
+		first = map[string]map[string]any{}
+		for _, e := range g.Logs(t) {
+			if lg := e.Str("logger"); lg != "http.handlers.consent" {
+				continue
+			}
+			key := e.Str("msg")
+			if key == "enforcement" {
+				key += " " + e.Str("path")
+			}
+			if _, ok := first[key]; ok || key == "keys_generated" {
+				continue
+			}
+			first[key] = normalize(e)
 		}
-		msg := e.Str("msg")
-		if _, ok := first[msg]; ok || msg == "keys_generated" {
-			continue
+		missing := false
+		for _, want := range wanted {
+			if _, ok := first[want]; !ok {
+				missing = true
+			}
 		}
-		first[msg] = normalize(e)
+		if !missing {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
-	for _, want := range []string{"consent_cookie_invalid", "cookie_filtered", "cookie_stripped", "cookie_unclassified",
-		"tag_neutralized", "request_blocked", "consent_recorded", "cookie_expired"} {
+	for _, want := range wanted {
 		if _, ok := first[want]; !ok {
 			t.Errorf("no %s event was logged", want)
+		}
+	}
+	for _, kind := range []string{"stripped", "filtered", "expired", "neutralized", "blocked"} {
+		if len(decisions(t, g, kind)) == 0 {
+			t.Errorf("no enforcement event lists %s", kind)
+		}
+	}
+	for _, old := range []string{"cookie_stripped", "cookie_filtered", "cookie_expired", "tag_neutralized", "request_blocked"} {
+		for n := range first {
+			if n == old {
+				t.Errorf("schema 1 event %s is still logged", old)
+			}
 		}
 	}
 	names := make([]string, 0, len(first))

@@ -20,6 +20,7 @@ type upstream struct {
 	*httptest.Server
 	mu      sync.Mutex
 	cookies []string // Cookie header of each request, in order
+	cookie2 []string // Cookie2 header of each request, in order
 }
 
 var siteCookies = []string{
@@ -36,6 +37,7 @@ func newUpstream(t *testing.T) *upstream {
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.mu.Lock()
 		u.cookies = append(u.cookies, strings.Join(r.Header.Values("Cookie"), "; "))
+		u.cookie2 = append(u.cookie2, strings.Join(r.Header.Values("Cookie2"), "; "))
 		u.mu.Unlock()
 		for _, c := range siteCookies {
 			w.Header().Add("Set-Cookie", c)
@@ -51,6 +53,16 @@ func newUpstream(t *testing.T) *upstream {
 	}))
 	t.Cleanup(u.Close)
 	return u
+}
+
+// lastCookie2 is the Cookie2 header of the last request ("" if none).
+func (u *upstream) lastCookie2() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.cookie2) == 0 {
+		return ""
+	}
+	return u.cookie2[len(u.cookie2)-1]
 }
 
 func (u *upstream) lastCookie() string {
@@ -78,6 +90,13 @@ func gateway(t *testing.T, u *upstream, options string) *testcaddy.Server {
 // explicitly so every assertion is about one response.
 var client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
+// browserAccept is the Accept header of a browser navigation. do sends it
+// unless the test gives its own Accept: the gateway inserts its banner and
+// Consent Mode default only into documents a visitor navigates to (a
+// request with Sec-Fetch-Dest document/iframe or, without Sec-Fetch-*, one
+// accepting text/html), never into fetches of fragments.
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
 func do(t *testing.T, method, rawURL string, hdr map[string]string, body string) (*http.Response, string) {
 	t.Helper()
 	var rd io.Reader
@@ -89,6 +108,7 @@ func do(t *testing.T, method, rawURL string, hdr map[string]string, body string)
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept-Encoding", "identity")
+	req.Header.Set("Accept", browserAccept)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -163,4 +183,45 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting until %s", what)
+}
+
+// decisions lists the entries of one field of every `enforcement` event
+// (schema 2, docs/audit-log.md): "stripped", "filtered", "expired",
+// "neutralized" (lists of objects) or "blocked" (one object). Each entry
+// gets the event's path, mode and would_only copied in. It waits briefly
+// for such an entry, since the event is written when the response ends.
+func decisions(t *testing.T, g *testcaddy.Server, field string) []testcaddy.Entry {
+	t.Helper()
+	var out []testcaddy.Entry
+	for i := 0; i < 20; i++ {
+		out = out[:0]
+		for _, e := range g.Logs(t) {
+			if e.Str("msg") != "enforcement" {
+				continue
+			}
+			var items []any
+			switch v := e[field].(type) {
+			case []any:
+				items = v
+			case map[string]any:
+				items = []any{v}
+			}
+			for _, it := range items {
+				m, ok := it.(map[string]any)
+				if !ok {
+					t.Fatalf("enforcement %s entry is not an object: %v", field, e)
+				}
+				d := testcaddy.Entry{"path": e["path"], "mode": e["mode"], "would_only": e["would_only"]}
+				for k, v := range m {
+					d[k] = v
+				}
+				out = append(out, d)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return out
 }

@@ -317,9 +317,8 @@ func ldExpect(c *ldClient) (set, expired, seen []string) {
 			set = append(set, name)
 		}
 	}
-	if c.consent != "" {
-		seen = append(seen, "consent")
-	}
+	// The consent cookie itself is never forwarded: the site receives
+	// only the cookies the visitor's consent allows.
 	for _, p := range strings.Split(ldSent, "; ") {
 		name, _, _ := strings.Cut(p, "=")
 		cat := ldCookieCategory[name]
