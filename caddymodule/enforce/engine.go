@@ -37,6 +37,7 @@ type Engine struct {
 	neutralizer   *trackers.Neutralizer
 	tagCategories []string
 	consentMode   trackers.ConsentModeMapping
+	signals       trackers.Signals // Microsoft consent APIs declared with Consent Mode
 	saleOrShare   policy.Set
 	required      map[string]bool
 	operator      map[string][]string // operator and vendor patterns per category (banner lists)
@@ -280,6 +281,14 @@ func (e *Engine) compileTrackers() error {
 			return fmt.Errorf("consent: presets: %v", err)
 		}
 		e.neutralizer = n
+	}
+	for _, v := range e.vendors {
+		switch v.Name {
+		case "microsoft-uet":
+			e.signals.UET = true
+		case "clarity":
+			e.signals.Clarity = true
+		}
 	}
 	if cm := e.cfg.ConsentMode; cm != nil {
 		e.consentMode = trackers.DefaultConsentModeMapping()

@@ -34,7 +34,7 @@ func TestRegionalProfilesBeforeAChoice(t *testing.T) {
 	e := regionalEngine(t, nil)
 	now := time.Now()
 	for _, c := range []struct {
-		code, profile              string
+		code, profile             string
 		cookies, tags, notGranted []string
 	}{
 		{"DE", "eu", nil, nil, []string{"functional", "analytics", "advertising"}},

@@ -66,6 +66,26 @@ func (m ConsentModeMapping) JSON() string {
 // loaded early wait briefly for the banner's update. nonce, when not
 // empty, is set as the script's nonce attribute.
 func ConsentModeDefault(allowed func(category string) bool, m ConsentModeMapping, nonce string) []byte {
+	return ConsentSignalsDefault(allowed, m, nonce, Signals{})
+}
+
+// Signals selects the consent APIs besides Google Consent Mode that the
+// default snippet declares.
+type Signals struct {
+	// Microsoft Advertising UET consent mode (required for EEA, UK and CH
+	// traffic since May 2025): window.uetq.push('consent','default',
+	// {ad_storage}), from the ad_storage signal.
+	UET bool
+	// Microsoft Clarity's consent API (enforced since October 2025):
+	// clarity('consentv2', {ad_Storage, analytics_Storage}), queued
+	// through the same stub Clarity's own snippet defines.
+	Clarity bool
+}
+
+// ConsentSignalsDefault is ConsentModeDefault plus the Microsoft signals
+// selected: every consent API the page's tags read gets its default state
+// before any tag runs, and the banner script updates each on a choice.
+func ConsentSignalsDefault(allowed func(category string) bool, m ConsentModeMapping, nonce string, sig Signals) []byte {
 	signals := make([]string, 0, len(m))
 	for s := range m {
 		signals = append(signals, s)
@@ -92,6 +112,20 @@ func ConsentModeDefault(allowed func(category string) bool, m ConsentModeMapping
 		b.WriteString(state)
 		b.WriteString(`",`)
 	}
-	b.WriteString(`"wait_for_update":500});</script>`)
+	b.WriteString(`"wait_for_update":500});`)
+	state := func(signal string) string {
+		if m.Granted(signal, allowed) {
+			return "granted"
+		}
+		return "denied"
+	}
+	if sig.UET {
+		b.WriteString(`window.uetq=window.uetq||[];window.uetq.push('consent','default',{ad_storage:'` + state("ad_storage") + `'});`)
+	}
+	if sig.Clarity {
+		b.WriteString(`window.clarity=window.clarity||function(){(window.clarity.q=window.clarity.q||[]).push(arguments);};` +
+			`window.clarity('consentv2',{ad_Storage:'` + state("ad_storage") + `',analytics_Storage:'` + state("analytics_storage") + `'});`)
+	}
+	b.WriteString(`</script>`)
 	return []byte(b.String())
 }

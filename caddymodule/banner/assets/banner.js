@@ -41,13 +41,21 @@
   }
 
   function updateGtag(mode, granted) {
-    if (!mode || typeof window.gtag !== 'function') return;
+    if (!mode) return;
     var update = {};
     Object.keys(mode).forEach(function (signal) {
       var cats = Array.isArray(mode[signal]) ? mode[signal].join(' ') : mode[signal];
       update[signal] = allowed(cats, granted) ? 'granted' : 'denied';
     });
-    window.gtag('consent', 'update', update);
+    if (typeof window.gtag === 'function') window.gtag('consent', 'update', update);
+    // Microsoft UET consent mode and Clarity's consent API follow the
+    // same signals (the gateway declared their defaults in <head>).
+    if (update.ad_storage && window.uetq && typeof window.uetq.push === 'function') {
+      window.uetq.push('consent', 'update', { ad_storage: update.ad_storage });
+    }
+    if (typeof window.clarity === 'function' && (update.ad_storage || update.analytics_storage)) {
+      window.clarity('consentv2', { ad_Storage: update.ad_storage || 'denied', analytics_Storage: update.analytics_storage || 'denied' });
+    }
   }
 
   // Re-activate tags the gateway neutralised for categories now granted.
