@@ -68,6 +68,8 @@ type Handler struct {
 	configHash string
 	summary    *audit.Summary
 	stopSum    func()
+	// compress compresses the pages the gateway rewrites (compress.go).
+	compress *compressor
 	// customizedTexts names categories whose label or description the
 	// operator wrote (those are shown as written, untranslated).
 	customizedTexts map[string]bool
@@ -121,6 +123,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.configHash = h.hashConfig()
+	if h.compress, err = newCompressor(ctx); err != nil {
+		return err
+	}
+	checkPlacement(ctx, h.logger)
 	if h.Evidence.Mode == config.EvidenceSummary {
 		h.summary = audit.NewSummary(time.Duration(h.Evidence.Interval), 1000)
 		h.stopSum = h.summary.Start(func(f ...zap.Field) { h.logger.Info(audit.EnforcementSummary, f...) })

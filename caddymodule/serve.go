@@ -112,10 +112,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			r.Header.Del("Cookie2")
 		}
 		if d.Document && r.Method == http.MethodGet {
-			// Ask the upstream for an uncompressed page so it can be
-			// rewritten without decoding; `encode` compresses our
-			// output. Pages that arrive compressed anyway are decoded.
-			r.Header.Set("Accept-Encoding", "identity")
+			// Ask the upstream (and any `encode` after us) for an
+			// uncompressed page so it can be rewritten without
+			// decoding; the gateway compresses its output itself for
+			// what the client accepts (compress.go). Pages that arrive
+			// compressed anyway are decoded.
+			askIdentity(r)
 		}
 	}
 	x.passive = d.Report && d.Blocked != nil

@@ -205,16 +205,280 @@ func TestWriterCompressedUpstream(t *testing.T) {
 	}
 }
 
-func TestWriterCorruptGzipIsCleanlyTruncated(t *testing.T) {
-	h := newTestHandler(t, nil)
-	rec, _ := serve(t, h, httptest.NewRequest("GET", "/", nil), func(w http.ResponseWriter, r *http.Request) error {
+// compressed returns p gzip- or zstd-compressed.
+func compressed(t *testing.T, enc string, p []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	switch enc {
+	case "gzip":
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write(p)
+		_ = zw.Close()
+	case "zstd":
+		zw, err := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = zw.Write(p)
+		_ = zw.Close()
+	}
+	return buf.Bytes()
+}
+
+// bigPage is an HTML page of about n bytes that does not compress to
+// nothing (so a cut stream has produced output before it ends).
+func bigPage(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(page[:strings.Index(page, "<p>hello</p>")])
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "<p>paragraph %d, %x</p>\n", i, uint64(i)*0x9e3779b97f4a7c15)
+	}
+	b.WriteString("<p>hello</p></body></html>")
+	return b.Bytes()
+}
+
+// chunkedUpstream sends body in 7-byte writes, like a proxy copying
+// chunks, with the given Content-Encoding, a tracker and a session cookie.
+func chunkedUpstream(enc string, body []byte, extra map[string]string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/html")
-		w.Header().Set("Content-Encoding", "gzip")
-		_, err := w.Write([]byte("this is not gzip at all, sorry"))
-		return err
+		w.Header().Set("Content-Encoding", enc)
+		w.Header().Add("Set-Cookie", "_ga=1; Path=/")
+		w.Header().Add("Set-Cookie", "PHPSESSID=2; Path=/")
+		for k, v := range extra {
+			w.Header().Set(k, v)
+		}
+		for i := 0; i < len(body); i += 7 {
+			if _, err := w.Write(body[i:min(i+7, len(body))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// withVars gives req the request variables Caddy's server sets up (the
+// gateway remembers the client's Accept-Encoding there).
+func withVars(req *http.Request) *http.Request {
+	return req.WithContext(context.WithValue(req.Context(), caddyhttp.VarsCtxKey, map[string]any{}))
+}
+
+// A body the gateway cannot decode before anything came out of it passes
+// through exactly as the upstream sent it: status, Content-Encoding,
+// validators and bytes; only the cookies are enforced.
+func TestWriterUndecodableBodyPassesThrough(t *testing.T) {
+	h := newTestHandler(t, nil)
+	longWindow := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, (27 - 10) << 3} // zstd --long=27: 128 MiB window
+	hdr := 1 | uint32(len(page))<<3
+	longWindow = append(append(longWindow, byte(hdr), byte(hdr>>8), byte(hdr>>16)), page...)
+	gzHead := compressed(t, "gzip", []byte(page))[:10]
+	for _, c := range []struct {
+		name, enc string
+		body      []byte
+	}{
+		{"not gzip", "gzip", []byte("this is not gzip at all, <script>alert(1)</script> sorry")},
+		{"plain HTML labelled gzip", "gzip", bigPage(4000)},
+		{"plain HTML labelled x-gzip", "x-gzip", bigPage(200 << 10)},
+		{"empty body labelled gzip", "gzip", nil},
+		{"gzip cut inside its header", "gzip", gzHead[:6]},
+		{"gzip header then a reserved block type", "gzip", append(bytes.Clone(gzHead), 0x07, 0x9a, 0x41, 0xe3)},
+		{"not zstd", "zstd", []byte("this is not zstd at all")},
+		{"zstd window too large", "zstd", longWindow},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			extra := map[string]string{"ETag": `"v1"`, "Content-Length": fmt.Sprint(len(c.body))}
+			rec, err := serve(t, h, httptest.NewRequest("GET", "/", nil), chunkedUpstream(c.enc, c.body, extra))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := rec.Result()
+			if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), c.body) || res.Header.Get("Content-Encoding") != c.enc {
+				t.Errorf("want the upstream's bytes as sent: %d, Content-Encoding %q, %d of %d bytes %q",
+					rec.Code, res.Header.Get("Content-Encoding"), rec.Body.Len(), len(c.body), truncate(rec.Body.String(), 80))
+			}
+			if res.Header.Get("ETag") != `"v1"` || res.Header.Get("Content-Length") != fmt.Sprint(len(c.body)) {
+				t.Errorf("the upstream's headers must pass unchanged: %v", res.Header)
+			}
+			if got := res.Header.Values("Set-Cookie"); len(got) != 1 || !strings.HasPrefix(got[0], "PHPSESSID=") {
+				t.Errorf("cookies must still be enforced: %v", got)
+			}
+		})
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// A compressed body that breaks after decoded bytes left (truncated
+// inside a complete message, bad checksum, trailing garbage) aborts the
+// response so the client sees a broken transfer, and is logged once at
+// WARN with the decoder's reason.
+func TestWriterBrokenCompressedBodyAborts(t *testing.T) {
+	h := newTestHandler(t, nil)
+	core, logs := observer.New(zap.DebugLevel)
+	h.logger = zap.New(core)
+	big := bigPage(300 << 10)
+	gz, zs := compressed(t, "gzip", big), compressed(t, "zstd", big)
+	small := compressed(t, "gzip", []byte(page))
+	badCRC := bytes.Clone(small)
+	badCRC[len(badCRC)-8] ^= 0xff
+	for _, c := range []struct {
+		name, enc string
+		body      []byte
+		reason    string
+	}{
+		{"gzip truncated", "gzip", gz[:len(gz)/2], "compressed body is truncated"},
+		{"gzip bad CRC", "gzip", badCRC, "compressed body is corrupt"},
+		{"gzip trailing garbage", "gzip", append(bytes.Clone(gz), strings.Repeat("GARBAGE!", 4)...), "compressed body is corrupt"},
+		{"gzip trailing garbage shorter than a header", "gzip", append(bytes.Clone(gz), "GARB"...), "compressed body is truncated"},
+		{"zstd truncated", "zstd", zs[:len(zs)*4/5], "compressed body is truncated"},
+		{"zstd trailing garbage", "zstd", append(bytes.Clone(zs), "GARBAGE!"...), "compressed body is corrupt"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := logs.Len()
+			func() {
+				defer func() {
+					if p := recover(); p != http.ErrAbortHandler {
+						t.Fatalf("want the response aborted (panic http.ErrAbortHandler), got %v", p)
+					}
+				}()
+				_, _ = serve(t, h, httptest.NewRequest("GET", "/", nil), chunkedUpstream(c.enc, c.body, nil))
+			}()
+			var warns []string
+			for _, e := range logs.All()[before:] {
+				if e.Level == zap.WarnLevel {
+					warns = append(warns, fmt.Sprint(e.Message, e.ContextMap()["reason"]))
+				}
+			}
+			if len(warns) != 1 || !strings.Contains(warns[0], c.reason) {
+				t.Errorf("want one WARN giving %q, got %q", c.reason, warns)
+			}
+			if hxGoroutinesIn("bodydecode.(*Decoder)") != 0 {
+				t.Error("a decoder is still running")
+			}
+		})
+	}
+}
+
+// The gateway compresses the pages it rewrites for what the client
+// accepts (it asked the upstream for identity), and re-compresses a page
+// it had to decode; HEAD announces the same.
+func TestWriterCompressesRewrittenPages(t *testing.T) {
+	h := newTestHandler(t, nil)
+	for _, accept := range []string{"gzip", "zstd"} {
+		for _, upstream := range []string{"identity", "gzip", "zstd"} {
+			t.Run(accept+"/from "+upstream, func(t *testing.T) {
+				body := []byte(page)
+				if upstream != "identity" {
+					body = compressed(t, upstream, body)
+				}
+				req := withVars(httptest.NewRequest("GET", "/", nil))
+				req.Header.Set("Accept-Encoding", accept)
+				var asked string
+				rec, err := serve(t, h, req, func(w http.ResponseWriter, r *http.Request) error {
+					asked = r.Header.Get("Accept-Encoding")
+					return chunkedUpstream(upstream, body, nil)(w, r)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if asked != "identity" {
+					t.Errorf("the upstream was asked for %q", asked)
+				}
+				res := rec.Result()
+				if res.Header.Get("Content-Encoding") != accept || res.Header.Get("Content-Length") != "" {
+					t.Fatalf("headers: %v", res.Header)
+				}
+				if v := strings.Join(res.Header.Values("Vary"), ","); !strings.Contains(v, "Accept-Encoding") || !strings.Contains(v, "Cookie") {
+					t.Errorf("Vary: %q", v)
+				}
+				assertOneBanner(t, decompress(t, accept, rec.Body.Bytes()))
+			})
+		}
+	}
+	req := withVars(httptest.NewRequest("HEAD", "/", nil))
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec, _ := serve(t, h, req, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "zstd")
+		w.Header().Set("Content-Length", "123")
+		w.WriteHeader(200)
+		return nil
 	})
-	if strings.Contains(rec.Body.String(), "not gzip") {
-		t.Errorf("corrupt compressed bytes must not be sent as if they were identity: %q", rec.Body.String())
+	if res := rec.Result(); rec.Body.Len() != 0 || res.Header.Get("Content-Encoding") != "gzip" || res.Header.Get("Content-Length") != "" {
+		t.Errorf("HEAD: %v, %d body bytes", res.Header, rec.Body.Len())
+	}
+}
+
+// A handler error after part of a rewritten page went out compressed:
+// the compressed stream is abandoned without its trailer.
+func TestWriterHandlerErrorAbandonsCompressedPage(t *testing.T) {
+	h := newTestHandler(t, nil)
+	req := withVars(httptest.NewRequest("GET", "/", nil))
+	req.Header.Set("Accept-Encoding", "gzip")
+	big := bigPage(100 << 10)
+	rec, err := serve(t, h, req, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write(big[:len(big)/2])
+		http.NewResponseController(w).Flush()
+		return errors.New("upstream went away")
+	})
+	if err == nil {
+		t.Fatal("the handler error was swallowed")
+	}
+	zr, zerr := gzip.NewReader(bytes.NewReader(rec.Body.Bytes()))
+	if zerr != nil {
+		t.Fatalf("nothing decodable was flushed: %v", zerr)
+	}
+	if _, rerr := io.ReadAll(zr); rerr == nil {
+		t.Error("an abandoned page ends as a complete gzip stream")
+	}
+}
+
+// A flush before the stage knows whether a compressed page decodes must
+// not commit the header (it may still pass through unchanged).
+func TestWriterFlushBeforeDecodeDecides(t *testing.T) {
+	h := newTestHandler(t, nil)
+	gz := compressed(t, "gzip", []byte(page))
+	for _, c := range []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"decodes", gz, ""},
+		{"passes through", []byte("\x1f\x8bnot really"), "gzip"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			flushedEarly := false
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", "/", nil)
+			req.Header.Set("Accept", "text/html")
+			caddyhttp.NewTestReplacer(req)
+			err := h.ServeHTTP(rec, req, caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Encoding", "gzip")
+				_, _ = w.Write(c.body[:2])
+				_ = http.NewResponseController(w).Flush()
+				flushedEarly = rec.Flushed
+				_, err := w.Write(c.body[2:])
+				return err
+			}))
+			if err != nil || flushedEarly {
+				t.Fatalf("err %v; header committed by an early flush: %v", err, flushedEarly)
+			}
+			if got := rec.Result().Header.Get("Content-Encoding"); got != c.want {
+				t.Errorf("Content-Encoding %q, want %q", got, c.want)
+			}
+			if c.want == "" {
+				assertOneBanner(t, rec.Body.String())
+			} else if !bytes.Equal(rec.Body.Bytes(), c.body) {
+				t.Errorf("passed-through body %q", rec.Body.String())
+			}
+		})
 	}
 }
 
