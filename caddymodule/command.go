@@ -192,6 +192,11 @@ func findConsentHandlers(v any, path string, out *[]consentHandlerRef) error {
 			if err := json.Unmarshal(raw, &h); err != nil {
 				return fmt.Errorf("consent handler at %s: %v", path, err)
 			}
+			// The same defaults and checks as Provision and the Caddyfile:
+			// a config Caddy refuses is refused here with the same message.
+			if err := h.Config.Normalize(); err != nil {
+				return fmt.Errorf("consent handler at %s: %v", path, err)
+			}
 			*out = append(*out, consentHandlerRef{path: path, h: h})
 		}
 		keys := make([]string, 0, len(x))
