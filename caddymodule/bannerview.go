@@ -51,7 +51,7 @@ func (h *Handler) view(r *http.Request, v *enforce.Decision, returnPath, nonce s
 			Label:       label,
 			Description: desc,
 			Required:    c.Required,
-			Cookies:     h.shownCookies[i],
+			Cookies:     h.shownCookiesFor(lang, i),
 			Granted:     c.Required || (v.HasConsent && v.Granted.Has(i)),
 		}
 	}
@@ -68,19 +68,21 @@ func (h *Handler) view(r *http.Request, v *enforce.Decision, returnPath, nonce s
 }
 
 // maxShownCookies bounds how many cookie names a category lists in the
-// banner: the built-in lists name about a hundred cookies of frameworks a
-// given site does not use, which would bury the few that matter.
+// banner, so a site that sets many cookies does not bury the choice.
 const maxShownCookies = 12
 
 // cookiesToShow lists, per category, the patterns the operator wrote (and
-// presets enabled) first, then the built-in ones, at most maxShownCookies
-// with a count of the rest.
+// presets the operator named), at most maxShownCookies with a count of the
+// rest. The built-in lists are not shown: they name about a hundred
+// cookies of frameworks a given site does not use. Once the gateway has
+// seen the site set cookies, the banner lists those instead
+// (shownCookiesFor).
 func cookiesToShow(cats []policy.Category, operator map[string][]string) [][]string {
 	out := make([][]string, len(cats))
 	for i, c := range cats {
 		seen := make(map[string]bool)
 		var list []string
-		for _, p := range append(append([]string(nil), operator[c.Name]...), c.Cookies...) {
+		for _, p := range operator[c.Name] {
 			if !seen[p] {
 				seen[p] = true
 				list = append(list, p)

@@ -27,6 +27,7 @@ func (h *Handler) isEndpoint(path string) bool {
 //	DELETE {endpoint}              withdraw consent
 //	GET    {endpoint}/preferences  the preference page (no JavaScript needed)
 //	GET    {endpoint}/banner       the banner fragment (the settings control reopens it)
+//	GET    {endpoint}/cookies      the cookie declaration (HTML, or JSON with Accept: application/json)
 //	GET    {endpoint}/assets/…     the banner's script and stylesheet
 func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 	sub := strings.TrimPrefix(r.URL.Path, h.Endpoint)
@@ -78,6 +79,8 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(buf.Bytes())
 		return nil
+	case sub == "/cookies":
+		return h.serveDeclaration(w, r)
 	case strings.HasPrefix(sub, "/assets/"):
 		if h.renderer != nil && h.renderer.ServeAsset(w, r, strings.TrimPrefix(sub, "/assets/")) {
 			return nil
@@ -147,7 +150,7 @@ func (h *Handler) record(w http.ResponseWriter, x *exchange, ch enforce.Choice) 
 		h.logger.Error("encoding the consent cookie failed", zap.Error(err))
 		return plainError(w, http.StatusInternalServerError, "could not record the choice")
 	}
-	http.SetCookie(w, &http.Cookie{
+	cookie := &http.Cookie{
 		Name:     h.engine.CookieName(v.Secure),
 		Value:    value,
 		Path:     h.Cookie.Path,
@@ -157,7 +160,9 @@ func (h *Handler) record(w http.ResponseWriter, x *exchange, ch enforce.Choice) 
 		Secure:   v.Secure,
 		HttpOnly: true,
 		SameSite: sameSite(h.Cookie.SameSite),
-	})
+	}
+	http.SetCookie(w, cookie)
+	h.observeConsentCookie(cookie)
 	prev := v.Granted
 	v.Chose(r, c, granted)
 	// The cookies of now-refused categories the browser still holds.

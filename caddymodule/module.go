@@ -75,6 +75,8 @@ type Handler struct {
 	customizedTexts map[string]bool
 	// shownCookies are the cookie names the banner lists per category.
 	shownCookies [][]string
+	// inv is the observed-cookie inventory (declaration.go).
+	inv *inventoryState
 }
 
 // CaddyModule returns the Caddy module information.
@@ -123,6 +125,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.configHash = h.hashConfig()
+	if err := h.provisionInventory(ctx); err != nil {
+		return err
+	}
 	if h.compress, err = newCompressor(ctx); err != nil {
 		return err
 	}
@@ -139,6 +144,7 @@ func (h *Handler) Cleanup() error {
 	if h.stopSum != nil {
 		h.stopSum()
 	}
+	h.cleanupInventory()
 	return nil
 }
 

@@ -16,6 +16,9 @@ type SetCookieVerdict struct {
 	Name      string // "" when the line's name cannot be parsed
 	Category  string // "unknown" for unclassified names
 	Malformed bool   // no parsable name: treated as a cookie nobody can consent to
+	// Classified: a category names the cookie (false for names only
+	// unknown_cookies decides about).
+	Classified bool
 	// Dependent: whether the line is kept depends on the visitor's choice
 	// (the response must then vary on Cookie).
 	Dependent bool
@@ -33,18 +36,48 @@ func (d *Decision) SetCookie(line string) SetCookieVerdict {
 		return SetCookieVerdict{Malformed: true, Category: "unknown", Dependent: true}
 	}
 	pd := e.pol.Decide(name, d.Granted)
-	v := SetCookieVerdict{Keep: pd.Allowed, Name: name, Category: categoryOf(pd)}
+	v := SetCookieVerdict{Keep: pd.Allowed, Name: name, Category: categoryOf(pd), Classified: pd.Known}
 	v.Dependent = !pd.Known || !e.required[pd.Category]
 	if e.isConsentCookie(name) {
-		v.Category, v.Dependent = "necessary", false
+		v.Category, v.Dependent, v.Classified = "necessary", false, true
+	}
+	if !v.Classified {
+		// Logged once per name whatever unknown_cookies does with it, so
+		// the operator learns what to classify.
+		e.unclassified.NoteSetCookie(name, line)
 	}
 	if !v.Keep {
-		if !pd.Known {
-			e.unclassified.Note(name)
-		}
 		d.rec.Stripped(name, v.Category, false)
 	}
 	return v
+}
+
+// Observer learns what the site sends to browsers, for the cookie
+// declaration (package inventory in the adapter). Its methods are called
+// concurrently and must be cheap.
+type Observer interface {
+	// SetCookie is called for each Set-Cookie line that reaches the
+	// browser (in report mode: every line, since none is removed), with
+	// the category the engine decided ("" when no category names the
+	// cookie and unknown_cookies lets it through). Never with the value
+	// alone: line is the whole header line, to read its attributes.
+	SetCookie(name, category, line string)
+	// Tracker is called for each tag of vendor (a Vendor.Name) the page
+	// carries that needs category: held tells whether the gateway held it
+	// back (false in report mode).
+	Tracker(vendor, category string, held bool)
+}
+
+// SetObserver sets the engine's Observer (nil: none). Call it once,
+// before the engine serves requests.
+func (e *Engine) SetObserver(o Observer) { e.unclassified.obs = o }
+
+// observedCategory is the category an Observer is told for a verdict.
+func observedCategory(v SetCookieVerdict) string {
+	if !v.Classified && v.Category == "unknown" {
+		return ""
+	}
+	return v.Category
 }
 
 // FilterSetCookies applies SetCookie to the lines of hdr[key]: in enforce
@@ -52,11 +85,15 @@ func (d *Decision) SetCookie(line string) SetCookieVerdict {
 // whether any line was consent-dependent.
 func (d *Decision) FilterSetCookies(hdr http.Header, key string) (dependent bool) {
 	lines := hdr[key]
+	obs := d.e.unclassified.obs
 	var kept []string // allocated only once a line is removed
 	for n, line := range lines {
 		v := d.SetCookie(line)
 		dependent = dependent || v.Dependent
 		if v.Keep || d.Report {
+			if obs != nil && v.Name != "" {
+				obs.SetCookie(v.Name, observedCategory(v), line)
+			}
 			if kept != nil {
 				kept = append(kept, line)
 			}
@@ -241,11 +278,30 @@ func (d *Decision) TagRewriter() *trackers.PageRewriter {
 		return nil
 	}
 	report := func(vendor, category, tag string) { d.rec.Neutralized(vendor, category, tag) }
+	if obs := e.unclassified.obs; obs != nil {
+		held := !d.Report
+		report = func(vendor, category, tag string) {
+			d.rec.Neutralized(vendor, category, tag)
+			obs.Tracker(vendor, category, held)
+		}
+	}
 	pr, _ := e.pool.Get().(*trackers.PageRewriter)
 	if pr == nil {
 		pr = e.neutralizer.Rewriter(d.Allowed, report).(*trackers.PageRewriter)
 	} else {
 		pr.Reset(e.neutralizer, d.Allowed, report)
+	}
+	return pr
+}
+
+// TagRewriterFor is TagRewriter with the page's facts set (see
+// trackers.PageInfo: the page's host for first-party decisions, the
+// visitor's language, and the callback for third-party hosts no vendor
+// knows).
+func (d *Decision) TagRewriterFor(p trackers.PageInfo) *trackers.PageRewriter {
+	pr := d.TagRewriter()
+	if pr != nil {
+		pr.SetPage(p)
 	}
 	return pr
 }

@@ -3,6 +3,9 @@ package enforce
 import (
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/consentgate/caddy-consent/caddymodule/audit"
 )
 
 // Unclassified remembers which unclassified cookie names were already
@@ -13,12 +16,24 @@ import (
 type Unclassified struct {
 	mu        sync.Mutex
 	names     map[string]struct{}
-	pending   []string
+	pending   []Sighting
 	maxNames  int
 	maxBytes  int
 	bytes     int
 	full      bool
 	announced bool
+
+	// obs is the engine's Observer (see Engine.SetObserver). It lives here
+	// because this is the engine's one mutable part; it is set once,
+	// before the engine serves requests.
+	obs Observer
+}
+
+// Sighting is the first sighting of an unclassified cookie name, with the
+// attributes that make a category suggestion possible (never the value).
+type Sighting struct {
+	Name  string
+	Attrs audit.CookieAttrs
 }
 
 // NewUnclassified bounds the memory to maxNames names and maxBytes bytes.
@@ -29,8 +44,16 @@ func NewUnclassified(maxNames, maxBytes int) *Unclassified {
 // maxPending bounds names noted but not yet taken by the adapter.
 const maxPending = 64
 
-// Note remembers name; a first sighting is queued for Take.
-func (u *Unclassified) Note(name string) {
+// Note remembers name, seen in a request's Cookie header; a first
+// sighting is queued for Take.
+func (u *Unclassified) Note(name string) { u.note(name, "") }
+
+// NoteSetCookie remembers name, seen in the Set-Cookie line line; a first
+// sighting is queued with the line's attributes (lifetime measured from
+// now). Only a first sighting parses the line.
+func (u *Unclassified) NoteSetCookie(name, line string) { u.note(name, line) }
+
+func (u *Unclassified) note(name, line string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if _, ok := u.names[name]; ok || u.full {
@@ -44,20 +67,35 @@ func (u *Unclassified) Note(name string) {
 	u.names[name] = struct{}{}
 	u.bytes += len(name)
 	if len(u.pending) < maxPending {
-		u.pending = append(u.pending, name)
+		s := Sighting{Name: name, Attrs: audit.RequestCookieAttrs()}
+		if line != "" {
+			s.Attrs = audit.SetCookieAttrs(line, time.Now()) // copies what it keeps (clipped)
+			s.Attrs.Domain, s.Attrs.Path = strings.Clone(s.Attrs.Domain), strings.Clone(s.Attrs.Path)
+		}
+		u.pending = append(u.pending, s)
 	}
 }
 
 // Take returns the names seen for the first time since the last call, and
 // whether the memory just became full (reported once).
 func (u *Unclassified) Take() (names []string, full bool) {
+	s, full := u.TakeSightings()
+	for _, x := range s {
+		names = append(names, x.Name)
+	}
+	return names, full
+}
+
+// TakeSightings is Take with the attributes of each first sighting, for
+// the cookie_unclassified event (audit.CookieAttrs.Fields).
+func (u *Unclassified) TakeSightings() (sightings []Sighting, full bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	names, u.pending = u.pending, nil
+	sightings, u.pending = u.pending, nil
 	if u.full && !u.announced {
 		u.announced, full = true, true
 	}
-	return names, full
+	return sightings, full
 }
 
 // Size returns the names and bytes held.
