@@ -102,6 +102,7 @@ type View struct {
 	HasConsent    bool
 	GPC           bool   // the request carries Sec-GPC: 1
 	Nonce         string // CSP nonce for our <script> and <link>; "" = none
+	Profile       string // regional profile: "" or "eu" (opt-in banner), "uk" (objection notice), "us" (privacy choices link)
 }
 
 // TemplateData is the data the templates are executed with.
@@ -123,6 +124,7 @@ type TemplateData struct {
 	Nonce           string
 	HasConsent      bool
 	GPC             bool
+	Profile         string
 }
 
 // TemplateCategory is a Category with what the templates need besides.
@@ -488,6 +490,7 @@ func (r *Renderer) data(lang string, v *View, inBanner bool) *TemplateData {
 		Nonce:           v.Nonce,
 		HasConsent:      v.HasConsent,
 		GPC:             v.GPC,
+		Profile:         v.Profile,
 	}
 }
 

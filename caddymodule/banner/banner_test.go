@@ -438,10 +438,14 @@ func TestEscapesEveryConfigurableString(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := newRenderer(t, cfg)
 			seen := "" // every text node and attribute value of every page
-			for _, consent := range []bool{false, true} {
+			for _, pc := range []struct {
+				consent bool
+				profile string
+			}{{false, ""}, {true, ""}, {false, "uk"}, {false, "us"}} {
+				consent := pc.consent
 				v := View{
 					Lang: "en", Return: "/p" + hostile, PolicyVersion: "v" + hostile, ConsentID: "id" + hostile,
-					Nonce: "n" + hostile, HasConsent: consent, GPC: true,
+					Nonce: "n" + hostile, HasConsent: consent, GPC: true, Profile: pc.profile,
 					Categories: []Category{
 						{Name: "necessary", Required: true},
 						{Name: "granted", Granted: true},

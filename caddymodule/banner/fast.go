@@ -84,10 +84,11 @@ const (
 )
 
 type fastKey struct {
-	kind  tmplKind
-	flags uint8
-	lang  string
-	cats  uint64
+	kind    tmplKind
+	flags   uint8
+	lang    string
+	profile string // regional profiles render different texts
+	cats    uint64
 }
 
 type part struct {
@@ -187,7 +188,7 @@ func (r *Renderer) render(w io.Writer, kind tmplKind, v *View) error {
 	if r.spliceOff != "" {
 		return r.execute(w, kind.name(), r.data(lang, v, kind == tmplBanner))
 	}
-	key := fastKey{kind: kind, flags: flagsOf(v), lang: lang, cats: r.hashCategories(v.Categories)}
+	key := fastKey{kind: kind, flags: flagsOf(v), lang: lang, profile: v.Profile, cats: r.hashCategories(v.Categories)}
 	if e, ok := r.cache.Load(key); ok {
 		e := e.(*fastEntry)
 		if e.parts != nil && equalCategories(e.cats, v.Categories) {

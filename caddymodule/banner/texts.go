@@ -32,6 +32,10 @@ type Texts struct {
 	ConsentIDLabel     string `key:"consent_id_label"`     // preference page
 	Back               string `key:"back"`                 // preference page link back to the site
 	NoChoiceYet        string `key:"no_choice_yet"`        // preference page, visitor has not chosen yet
+	PrivacyChoices     string `key:"privacy_choices"`      // US opt-out profile: the link and page title instead of the banner
+	OptOutHonored      string `key:"opt_out_honored"`      // US opt-out profile: shown when GPC was applied (CCPA regs §7025(c)(6))
+	DoNotSell          string `key:"do_not_sell"`          // US opt-out profile: the opt-out button
+	ObjectionNotice    string `key:"objection_notice"`     // UK profile: banner text (first-party statistics/preferences on, objection possible)
 }
 
 // textField maps an override key to the index of its Texts field.
@@ -166,6 +170,10 @@ var builtinTexts = map[string]Texts{
 		ConsentIDLabel:     "Consent ID:",
 		Back:               "Back to the site",
 		NoChoiceYet:        "You have not made a choice yet.",
+		PrivacyChoices:     "Your Privacy Choices",
+		OptOutHonored:      "Opt-Out Request Honored",
+		DoNotSell:          "Do Not Sell or Share My Personal Information",
+		ObjectionNotice:    "We use cookies for statistics and to remember your preferences. You can object at any time below. Advertising cookies are only used if you allow them.",
 	},
 	"de": {
 		Title:              "Wir verwenden Cookies",
@@ -190,6 +198,10 @@ var builtinTexts = map[string]Texts{
 		ConsentIDLabel:     "Einwilligungs-ID:",
 		Back:               "Zurück zur Website",
 		NoChoiceYet:        "Sie haben noch keine Auswahl getroffen.",
+		PrivacyChoices:     "Ihre Datenschutzoptionen",
+		OptOutHonored:      "Opt-out-Anfrage berücksichtigt",
+		DoNotSell:          "Meine personenbezogenen Daten nicht verkaufen oder weitergeben",
+		ObjectionNotice:    "Wir verwenden Cookies für Statistiken und um Ihre Einstellungen zu speichern. Sie können dem unten jederzeit widersprechen. Werbe-Cookies setzen wir nur mit Ihrer Erlaubnis.",
 	},
 	"fr": {
 		Title:              "Nous utilisons des cookies",
@@ -214,6 +226,10 @@ var builtinTexts = map[string]Texts{
 		ConsentIDLabel:     "Identifiant de consentement :",
 		Back:               "Retour au site",
 		NoChoiceYet:        "Vous n’avez pas encore fait de choix.",
+		PrivacyChoices:     "Vos choix en matière de confidentialité",
+		OptOutHonored:      "Demande d'opposition respectée",
+		DoNotSell:          "Ne pas vendre ni partager mes informations personnelles",
+		ObjectionNotice:    "Nous utilisons des cookies pour des statistiques et pour mémoriser vos préférences. Vous pouvez vous y opposer à tout moment ci-dessous. Les cookies publicitaires ne sont utilisés qu'avec votre accord.",
 	},
 	"es": {
 		Title:              "Usamos cookies",
@@ -238,6 +254,10 @@ var builtinTexts = map[string]Texts{
 		ConsentIDLabel:     "ID de consentimiento:",
 		Back:               "Volver al sitio",
 		NoChoiceYet:        "Todavía no ha hecho ninguna elección.",
+		PrivacyChoices:     "Sus opciones de privacidad",
+		OptOutHonored:      "Solicitud de exclusión respetada",
+		DoNotSell:          "No vender ni compartir mi información personal",
+		ObjectionNotice:    "Usamos cookies para estadísticas y para recordar sus preferencias. Puede oponerse en cualquier momento a continuación. Las cookies publicitarias solo se usan si usted lo permite.",
 	},
 	"it": {
 		Title:              "Utilizziamo i cookie",
@@ -262,6 +282,10 @@ var builtinTexts = map[string]Texts{
 		ConsentIDLabel:     "ID del consenso:",
 		Back:               "Torna al sito",
 		NoChoiceYet:        "Non hai ancora fatto una scelta.",
+		PrivacyChoices:     "Le tue scelte sulla privacy",
+		OptOutHonored:      "Richiesta di opt-out rispettata",
+		DoNotSell:          "Non vendere né condividere i miei dati personali",
+		ObjectionNotice:    "Usiamo i cookie per statistiche e per ricordare le tue preferenze. Puoi opporti in qualsiasi momento qui sotto. I cookie pubblicitari sono usati solo con il tuo consenso.",
 	},
 	"nl": {
 		Title:              "Wij gebruiken cookies",
@@ -286,6 +310,10 @@ var builtinTexts = map[string]Texts{
 		ConsentIDLabel:     "Toestemmings-ID:",
 		Back:               "Terug naar de website",
 		NoChoiceYet:        "U hebt nog geen keuze gemaakt.",
+		PrivacyChoices:     "Uw privacykeuzes",
+		OptOutHonored:      "Opt-outverzoek gerespecteerd",
+		DoNotSell:          "Mijn persoonsgegevens niet verkopen of delen",
+		ObjectionNotice:    "Wij gebruiken cookies voor statistieken en om uw voorkeuren te onthouden. U kunt hieronder altijd bezwaar maken. Advertentiecookies gebruiken we alleen met uw toestemming.",
 	},
 	"pl": {
 		Title:              "Używamy plików cookie",
@@ -310,6 +338,10 @@ var builtinTexts = map[string]Texts{
 		ConsentIDLabel:     "Identyfikator zgody:",
 		Back:               "Wróć do strony",
 		NoChoiceYet:        "Nie dokonano jeszcze wyboru.",
+		PrivacyChoices:     "Twoje wybory dotyczące prywatności",
+		OptOutHonored:      "Żądanie rezygnacji uwzględnione",
+		DoNotSell:          "Nie sprzedawaj ani nie udostępniaj moich danych osobowych",
+		ObjectionNotice:    "Używamy plików cookie do statystyk i zapamiętywania Twoich preferencji. Poniżej możesz w każdej chwili wyrazić sprzeciw. Reklamowe pliki cookie stosujemy tylko za Twoją zgodą.",
 	},
 	// Portuguese is worded to read naturally in both Portugal and Brazil.
 	"pt": {
@@ -335,6 +367,10 @@ var builtinTexts = map[string]Texts{
 		ConsentIDLabel:     "ID do consentimento:",
 		Back:               "Voltar ao site",
 		NoChoiceYet:        "Ainda não fez nenhuma escolha.",
+		PrivacyChoices:     "As suas escolhas de privacidade",
+		OptOutHonored:      "Pedido de exclusão respeitado",
+		DoNotSell:          "Não vender nem partilhar as minhas informações pessoais",
+		ObjectionNotice:    "Usamos cookies para estatísticas e para lembrar as suas preferências. Pode opor-se a qualquer momento abaixo. Os cookies de publicidade só são usados com a sua autorização.",
 	},
 }
 
