@@ -381,8 +381,9 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 		i += off
 		off = i + 1
 		// "http:host" and "http:/host" (special schemes take any number of
-		// slashes); "http://host" was also seen by the slash loops.
-		if hasHTTPBefore(raw, i) && m.hostAt(raw, i+1) {
+		// slashes); "http://host" was seen by the slash loops.
+		if j := skipTabNL(raw, i+1); j < len(raw) && !twoSlashes(raw, j) &&
+			hasHTTPBefore(raw, i) && m.hostAt(raw, i+1) {
 			return true
 		}
 	}
@@ -605,6 +606,16 @@ func trimDots(h []byte) []byte {
 		h = h[:len(h)-1]
 	}
 	return h
+}
+
+// twoSlashes reports whether b[i] and the next byte other than tab or
+// newline are both slashes or backslashes.
+func twoSlashes(b []byte, i int) bool {
+	if b[i] != '/' && b[i] != '\\' {
+		return false
+	}
+	j := skipTabNL(b, i+1)
+	return j < len(b) && (b[j] == '/' || b[j] == '\\')
 }
 
 func skipTabNL(b []byte, i int) int {
