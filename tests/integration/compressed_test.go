@@ -154,6 +154,7 @@ func ctCases(t *testing.T) []ctCase {
 		{name: "zstd cut at 80%, clean chunked end", raw: chunked("zstd", zs[:len(zs)*4/5]), expect: ctBroken},
 		{name: "zstd checksum error", raw: cl("zstd", zBadSum), expect: ctBroken},
 		{name: "zstd trailing garbage", raw: cl("zstd", append(bytes.Clone(zsSmall), "GARBAGE!"...)), expect: ctBroken},
+		{name: "zstd second frame declaring a 128 MiB window", raw: cl("zstd", append(bytes.Clone(zsSmall), ctLongWindow(small[:90])...)), expect: ctBroken},
 		{name: "zstd upstream drops mid-body", raw: ftHeaders("200 OK", fmt.Sprintf("Content-Length: %d\r\nContent-Encoding: zstd\r\n", len(zs))) + string(zs[:len(zs)*4/5]), expect: ctBroken},
 	}
 }
