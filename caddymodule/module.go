@@ -8,6 +8,7 @@ package caddymodule
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -115,6 +116,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.logger.Warn(audit.ConfigWarning, zap.String("warning", w.Message))
 	}
 	h.engine, h.policy = eng, eng.Policy()
+	if err := h.provisionRequestDuties(); err != nil {
+		return err
+	}
 	h.customizedTexts = make(map[string]bool)
 	for _, c := range h.Categories {
 		if c.Label != "" || c.Description != "" {
@@ -128,13 +132,45 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.provisionInventory(ctx); err != nil {
 		return err
 	}
-	if h.compress, err = newCompressor(ctx); err != nil {
-		return err
+	if h.CompressPages == nil || *h.CompressPages {
+		if h.compress, err = newCompressor(ctx); err != nil {
+			return err
+		}
 	}
 	checkPlacement(ctx, h.logger)
 	if h.Evidence.Mode == config.EvidenceSummary {
 		h.summary = audit.NewSummary(time.Duration(h.Evidence.Interval), 1000)
 		h.stopSum = h.summary.Start(func(f ...zap.Field) { h.logger.Info(audit.EnforcementSummary, f...) })
+	}
+	return nil
+}
+
+// provisionRequestDuties connects the engine's regional profiles and
+// consent context header to Caddy: the region placeholder is resolved per
+// request with the request's replacer, the context key once here.
+func (h *Handler) provisionRequestDuties() error {
+	if rc := h.Region; rc != nil {
+		src := rc.Source
+		h.engine.SetRegionSource(func(r *http.Request) string {
+			repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+			if !ok {
+				return ""
+			}
+			return repl.ReplaceAll(src, "")
+		})
+	}
+	if ch := h.ContextHeader; ch != nil {
+		raw := caddy.NewReplacer().ReplaceAll(ch.Key, "")
+		if raw == "" {
+			return fmt.Errorf("consent: context_header key %q is empty (an unset {env.…} placeholder expands to nothing); make one with \"caddy consent keygen\" and use its hash key", ch.Key)
+		}
+		key, err := consentcookie.ParseKey(raw, false)
+		if err != nil {
+			return fmt.Errorf("consent: context_header key: %v", err)
+		}
+		if err := h.engine.SetContextKey(key); err != nil {
+			return fmt.Errorf("consent: context_header: %v", err)
+		}
 	}
 	return nil
 }

@@ -65,12 +65,17 @@ func parseConsentDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue,
 	if err != nil {
 		return nil, err
 	}
+	in := internalsOf(&h)
+	if ch, ok := handler.(*Handler); ok && in.block != nil && ch.CompressPages == nil && !blockHas(in.block, "encode") {
+		// The site never compressed its pages: neither does the gateway.
+		no := false
+		ch.CompressPages = &no
+	}
 	vals := h.NewRoute(matcherSet, handler)
 	if len(vals) == 0 {
 		return vals, nil
 	}
 
-	in := internalsOf(&h)
 	if h.IsNamedRoute() || !siteLevel(h) {
 		in.warn(file, line, "consent inside a handle, route or named route block sees only the requests of that block: "+
 			"responses of other blocks and of handle_errors do not pass the gateway; "+
@@ -90,6 +95,16 @@ func parseConsentDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue,
 	}
 	vals = append(vals, errorRoute(matcherSet, handler))
 	return vals, nil
+}
+
+// blockHas reports whether a site block has a top-level directive.
+func blockHas(block *caddyfile.ServerBlock, directive string) bool {
+	for _, seg := range block.Segments {
+		if seg.Directive() == directive {
+			return true
+		}
+	}
+	return false
 }
 
 // errorRoute is the gateway's copy for the site's error routes. Caddy puts

@@ -490,6 +490,9 @@ func TestEscapesEveryConfigurableString(t *testing.T) {
 			}
 			// Every text is shown somewhere, intact, hence escaped.
 			for _, k := range TextKeys() {
+				if k == "embed_notice" || k == "embed_open" {
+					continue // shown in embed placeholders by the tag neutralizer (enforce's tests)
+				}
 				if !strings.Contains(seen, "["+k+"]"+hostile) {
 					t.Errorf("text %q never shown intact", k)
 				}

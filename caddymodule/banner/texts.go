@@ -36,6 +36,8 @@ type Texts struct {
 	OptOutHonored      string `key:"opt_out_honored"`      // US opt-out profile: shown when GPC was applied (CCPA regs §7025(c)(6))
 	DoNotSell          string `key:"do_not_sell"`          // US opt-out profile: the opt-out button
 	ObjectionNotice    string `key:"objection_notice"`     // UK profile: banner text (first-party statistics/preferences on, objection possible)
+	EmbedNotice        string `key:"embed_notice"`         // embed placeholder sentence; {vendor} and {category} are replaced
+	EmbedOpen          string `key:"embed_open"`           // embed placeholder link to the content on the vendor's site
 }
 
 // textField maps an override key to the index of its Texts field.
@@ -174,6 +176,8 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Opt-Out Request Honored",
 		DoNotSell:          "Do Not Sell or Share My Personal Information",
 		ObjectionNotice:    "We use cookies for statistics and to remember your preferences. You can object at any time below. Advertising cookies are only used if you allow them.",
+		EmbedNotice:        "{vendor} is shown once you allow {category} cookies.",
+		EmbedOpen:          "Watch on {vendor}",
 	},
 	"de": {
 		Title:              "Wir verwenden Cookies",
@@ -202,6 +206,8 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Opt-out-Anfrage berücksichtigt",
 		DoNotSell:          "Meine personenbezogenen Daten nicht verkaufen oder weitergeben",
 		ObjectionNotice:    "Wir verwenden Cookies für Statistiken und um Ihre Einstellungen zu speichern. Sie können dem unten jederzeit widersprechen. Werbe-Cookies setzen wir nur mit Ihrer Erlaubnis.",
+		EmbedNotice:        "{vendor} wird angezeigt, sobald Sie {category}-Cookies erlauben.",
+		EmbedOpen:          "Auf {vendor} ansehen",
 	},
 	"fr": {
 		Title:              "Nous utilisons des cookies",
@@ -230,6 +236,8 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Demande d'opposition respectée",
 		DoNotSell:          "Ne pas vendre ni partager mes informations personnelles",
 		ObjectionNotice:    "Nous utilisons des cookies pour des statistiques et pour mémoriser vos préférences. Vous pouvez vous y opposer à tout moment ci-dessous. Les cookies publicitaires ne sont utilisés qu'avec votre accord.",
+		EmbedNotice:        "{vendor} s'affiche dès que vous autorisez les cookies « {category} ».",
+		EmbedOpen:          "Voir sur {vendor}",
 	},
 	"es": {
 		Title:              "Usamos cookies",
@@ -258,6 +266,8 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Solicitud de exclusión respetada",
 		DoNotSell:          "No vender ni compartir mi información personal",
 		ObjectionNotice:    "Usamos cookies para estadísticas y para recordar sus preferencias. Puede oponerse en cualquier momento a continuación. Las cookies publicitarias solo se usan si usted lo permite.",
+		EmbedNotice:        "{vendor} se muestra cuando permita las cookies de {category}.",
+		EmbedOpen:          "Ver en {vendor}",
 	},
 	"it": {
 		Title:              "Utilizziamo i cookie",
@@ -286,6 +296,8 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Richiesta di opt-out rispettata",
 		DoNotSell:          "Non vendere né condividere i miei dati personali",
 		ObjectionNotice:    "Usiamo i cookie per statistiche e per ricordare le tue preferenze. Puoi opporti in qualsiasi momento qui sotto. I cookie pubblicitari sono usati solo con il tuo consenso.",
+		EmbedNotice:        "{vendor} viene mostrato quando consenti i cookie «{category}».",
+		EmbedOpen:          "Guarda su {vendor}",
 	},
 	"nl": {
 		Title:              "Wij gebruiken cookies",
@@ -314,6 +326,8 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Opt-outverzoek gerespecteerd",
 		DoNotSell:          "Mijn persoonsgegevens niet verkopen of delen",
 		ObjectionNotice:    "Wij gebruiken cookies voor statistieken en om uw voorkeuren te onthouden. U kunt hieronder altijd bezwaar maken. Advertentiecookies gebruiken we alleen met uw toestemming.",
+		EmbedNotice:        "{vendor} wordt getoond zodra u {category}-cookies toestaat.",
+		EmbedOpen:          "Bekijken op {vendor}",
 	},
 	"pl": {
 		Title:              "Używamy plików cookie",
@@ -342,6 +356,8 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Żądanie rezygnacji uwzględnione",
 		DoNotSell:          "Nie sprzedawaj ani nie udostępniaj moich danych osobowych",
 		ObjectionNotice:    "Używamy plików cookie do statystyk i zapamiętywania Twoich preferencji. Poniżej możesz w każdej chwili wyrazić sprzeciw. Reklamowe pliki cookie stosujemy tylko za Twoją zgodą.",
+		EmbedNotice:        "{vendor} pojawi się, gdy zezwolisz na pliki cookie „{category}”.",
+		EmbedOpen:          "Zobacz w serwisie {vendor}",
 	},
 	// Portuguese is worded to read naturally in both Portugal and Brazil.
 	"pt": {
@@ -371,6 +387,8 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Pedido de exclusão respeitado",
 		DoNotSell:          "Não vender nem partilhar as minhas informações pessoais",
 		ObjectionNotice:    "Usamos cookies para estatísticas e para lembrar as suas preferências. Pode opor-se a qualquer momento abaixo. Os cookies de publicidade só são usados com a sua autorização.",
+		EmbedNotice:        "{vendor} é mostrado quando permitir os cookies de {category}.",
+		EmbedOpen:          "Ver em {vendor}",
 	},
 }
 

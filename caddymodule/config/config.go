@@ -136,6 +136,12 @@ type Config struct {
 
 	// A signed request header telling the upstream the visitor's consent.
 	ContextHeader *ContextHeaderConfig `json:"context_header,omitempty"`
+
+	// Whether the gateway compresses the pages it rewrites (it runs before
+	// `encode`, which therefore cannot). Default true; the Caddyfile
+	// adapter sets false for a site block without `encode`, so sites that
+	// never compressed keep serving identity.
+	CompressPages *bool `json:"compress_pages,omitempty"`
 }
 
 // RegionConfig selects regional consent profiles (package region).

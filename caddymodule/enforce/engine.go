@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/consentgate/caddy-consent/caddymodule/banner"
 	"github.com/consentgate/caddy-consent/caddymodule/config"
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
 	"github.com/consentgate/caddy-consent/caddymodule/policy"
@@ -276,7 +277,8 @@ func (e *Engine) compileTrackers() error {
 		}
 	}
 	if len(tagged) > 0 {
-		n, err := trackers.NewNeutralizer(tagged, trackers.Options{YouTubeNoCookie: e.cfg.YouTubeNoCookie, EmbedPlaceholder: e.cfg.EmbedPlaceholder})
+		n, err := trackers.NewNeutralizer(tagged, trackers.Options{YouTubeNoCookie: e.cfg.YouTubeNoCookie, EmbedPlaceholder: e.cfg.EmbedPlaceholder,
+			PlaceholderText: e.placeholderText})
 		if err != nil {
 			return fmt.Errorf("consent: presets: %v", err)
 		}
@@ -336,3 +338,43 @@ func (e *Engine) Unclassified() *Unclassified { return e.unclassified }
 
 // SaleOrShare returns the categories a GPC signal refuses.
 func (e *Engine) SaleOrShare() policy.Set { return e.saleOrShare }
+
+// placeholderText is the embed placeholder's words in the visitor's
+// language: the operator's `banner text` overrides, else the built-in
+// translation (a regional tag falls back to its language, then English);
+// category labels as the banner shows them.
+func (e *Engine) placeholderText(lang string) trackers.PlaceholderText {
+	lang = strings.ToLower(lang)
+	base := lang
+	if i := strings.IndexByte(base, '-'); i > 0 {
+		base = base[:i]
+	}
+	tx, ok := banner.BuiltinTexts(base)
+	if !ok {
+		tx, _ = banner.BuiltinTexts("en")
+	}
+	text := func(key, builtin string) string {
+		if b := e.cfg.Banner; b != nil {
+			for _, l := range []string{lang, base} {
+				if v := b.LangTexts[l][key]; v != "" {
+					return v
+				}
+			}
+			if v := b.Texts[key]; v != "" {
+				return v
+			}
+		}
+		return builtin
+	}
+	pt := trackers.PlaceholderText{Notice: text("embed_notice", tx.EmbedNotice), Open: text("embed_open", tx.EmbedOpen), Categories: map[string]string{}}
+	for _, c := range e.pol.Categories() {
+		label := c.Label
+		if !slices.ContainsFunc(e.cfg.Categories, func(cc config.CategoryConfig) bool { return cc.Name == c.Name && cc.Label != "" }) {
+			if l, _, ok := banner.CategoryText(lang, c.Name); ok {
+				label = l
+			}
+		}
+		pt.Categories[c.Name] = label
+	}
+	return pt
+}

@@ -3,6 +3,7 @@ package enforce
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,5 +167,29 @@ func TestContextHeaderSignedAndUnforgeable(t *testing.T) {
 	}
 	if !ctx.Allows("analytics") || ctx.Allows("advertising") || ctx.Profile != "eu" || ctx.Region != "DE" || !ctx.HasConsent || ctx.PolicyVersion != "v1" {
 		t.Fatalf("context %+v", ctx)
+	}
+}
+
+// The click-to-load placeholder of a held-back embed speaks the visitor's
+// language, with the operator's own wording where given.
+func TestEmbedPlaceholderInVisitorsLanguage(t *testing.T) {
+	e := testEngine(t, func(c *config.Config) {
+		c.EmbedPlaceholder = true
+		c.Banner = &config.BannerConfig{LangTexts: map[string]map[string]string{"fr": {"embed_open": "Regarder sur {vendor} (site externe)"}}}
+	})
+	for lang, want := range map[string]string{
+		"de":    "Auf YouTube",
+		"de-AT": "Auf YouTube",
+		"fr":    "Regarder sur YouTube",
+		"xx":    "Watch on YouTube",
+	} {
+		pt := e.placeholderText(lang)
+		got := strings.ReplaceAll(pt.Open, "{vendor}", "YouTube")
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("%s: placeholder link %q; want it to start with %q", lang, got, want)
+		}
+		if lang == "de" && pt.Categories["advertising"] != "Werbung" {
+			t.Errorf("de: category label %q", pt.Categories["advertising"])
+		}
 	}
 }
