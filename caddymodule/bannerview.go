@@ -22,6 +22,7 @@ func (h *Handler) provisionBanner() error {
 			cfg.DefaultLang = b.DefaultLang
 		}
 		cfg.SettingsControl = !b.NoSettingsControl
+		cfg.Position = b.Position
 		cfg.TemplateFile = b.TemplateFile
 		cfg.StylesheetFile = b.StylesheetFile
 		cfg.Texts = b.Texts
@@ -52,7 +53,7 @@ func (h *Handler) view(r *http.Request, v *enforce.Decision, returnPath, nonce s
 			Description: desc,
 			Required:    c.Required,
 			Cookies:     h.shownCookiesFor(lang, i),
-			Granted:     c.Required || (v.HasConsent && v.Granted.Has(i)),
+			Granted:     c.Required || ((v.HasConsent || v.BeforeChoiceAllowed()) && v.Granted.Has(i)),
 		}
 	}
 	return banner.View{
@@ -64,6 +65,7 @@ func (h *Handler) view(r *http.Request, v *enforce.Decision, returnPath, nonce s
 		HasConsent:    v.HasConsent,
 		GPC:           v.GPC,
 		Nonce:         nonce,
+		Profile:       v.Profile,
 	}
 }
 

@@ -103,7 +103,7 @@ func plainError(w http.ResponseWriter, status int, msg string) error {
 func (h *Handler) serveChoice(w http.ResponseWriter, x *exchange) error {
 	r := x.r
 	if err := enforce.CheckSameOrigin(r); err != nil {
-		h.logger.Info("consent_post_refused", append(x.fields(), zap.String("reason", err.Error()))...)
+		h.logger.Info(audit.ConsentPostRefused, append(x.fields(), zap.String("reason", err.Error()))...)
 		return plainError(w, http.StatusForbidden, err.Error())
 	}
 	c, err := h.engine.ParseChoice(r.Header.Get("Content-Type"), r.Header.Get("Accept"), http.MaxBytesReader(w, r.Body, enforce.MaxChoiceBody))
@@ -144,6 +144,7 @@ func (h *Handler) record(w http.ResponseWriter, x *exchange, ch enforce.Choice) 
 		PolicyVersion: h.PolicyVersion,
 		IssuedAt:      now.Truncate(time.Second),
 		Method:        source,
+		Profile:       v.Profile,
 	}
 	value, err := h.codec.Encode(c)
 	if err != nil {
@@ -181,7 +182,7 @@ func (h *Handler) record(w http.ResponseWriter, x *exchange, ch enforce.Choice) 
 		zap.String("config_hash", h.configHash),
 		zap.Time("expires", now.Add(h.maxAge)),
 	)...)
-	h.countDecision(action, granted)
+	h.countDecision(action, v.Profile, granted)
 	if overridden := granted & h.engine.SaleOrShare(); v.GPC && overridden != 0 {
 		// The visitor granted sale-or-share categories while their browser
 		// sends Global Privacy Control: the signal wins on every request.
@@ -194,7 +195,7 @@ func (h *Handler) record(w http.ResponseWriter, x *exchange, ch enforce.Choice) 
 			zap.String("banner_hash", h.renderer.ContentHash()),
 			zap.String("config_hash", h.configHash),
 		)...)
-		h.countDecision(audit.ActionGPC, v.Granted)
+		h.countDecision(audit.ActionGPC, v.Profile, v.Granted)
 	}
 	if ch.JSON {
 		x.status = http.StatusOK

@@ -23,6 +23,7 @@ var metrics = struct {
 	neutralized *prometheus.CounterVec
 	invalid     *prometheus.CounterVec
 	injections  *prometheus.CounterVec
+	profiles    *prometheus.CounterVec
 }{}
 
 func initMetrics() {
@@ -40,6 +41,8 @@ func initMetrics() {
 			Help: "Consent cookies treated as no consent, by reason."}, []string{"reason"})
 		metrics.injections = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "banner_injections_total",
 			Help: "HTML pages that received the banner (kind=banner) or the settings control (kind=settings)."}, []string{"kind"})
+		metrics.profiles = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "profile_decisions_total",
+			Help: "Consent choices recorded under each regional profile (only when regions are configured), by action."}, []string{"profile", "action"})
 	})
 }
 
@@ -49,7 +52,7 @@ func registerMetrics(ctx caddy.Context) error {
 	if reg == nil {
 		return nil
 	}
-	for _, c := range []prometheus.Collector{metrics.decisions, metrics.stripped, metrics.blocked, metrics.neutralized, metrics.invalid, metrics.injections} {
+	for _, c := range []prometheus.Collector{metrics.decisions, metrics.stripped, metrics.blocked, metrics.neutralized, metrics.invalid, metrics.injections, metrics.profiles} {
 		if err := reg.Register(c); err != nil {
 			if _, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); !ok {
 				return err
@@ -59,7 +62,10 @@ func registerMetrics(ctx caddy.Context) error {
 	return nil
 }
 
-func (h *Handler) countDecision(action string, granted policy.Set) {
+func (h *Handler) countDecision(action, profile string, granted policy.Set) {
+	if profile != "" {
+		metrics.profiles.WithLabelValues(profile, action).Inc()
+	}
 	for i, c := range h.policy.Categories() {
 		g := "false"
 		if granted&(policy.Set(1)<<uint(i)) != 0 {

@@ -72,7 +72,7 @@ func (x *exchange) fields() []zap.Field {
 func (h *Handler) newExchange(r *http.Request) *exchange {
 	x := &exchange{h: h, r: r, rec: recorder{mode: h.Mode}}
 	x.d = h.engine.Decide(r, time.Now(), &x.rec)
-	x.audit = audit.Request{PolicyVersion: h.PolicyVersion, Mode: h.Mode, Host: r.Host, Path: r.URL.Path, GPC: x.d.GPC}
+	x.audit = audit.Request{PolicyVersion: h.PolicyVersion, Mode: h.Mode, Host: r.Host, Path: r.URL.Path, GPC: x.d.GPC, Profile: x.d.Profile}
 	h.logInvalid(x)
 	h.setPlaceholders(r, x.d)
 	return x
@@ -100,17 +100,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		return nil
 	}
+	d.ApplyRequest(r) // cookies, Cookie2, click identifiers, context header (nothing in report mode)
 	if !d.Report {
-		if d.CookieChanged {
-			if d.CookieLines == nil {
-				r.Header.Del("Cookie")
-			} else {
-				r.Header["Cookie"] = d.CookieLines
-			}
-		}
-		if d.DropCookie2 {
-			r.Header.Del("Cookie2")
-		}
 		if d.Document && r.Method == http.MethodGet {
 			// Ask the upstream (and any `encode` after us) for an
 			// uncompressed page so it can be rewritten without
@@ -158,7 +149,7 @@ func (h *Handler) logEnforcement(x *exchange) {
 // logUnclassified logs the first sighting of cookie names no category
 // names, so operators learn what to classify without a line per request.
 func (h *Handler) logUnclassified(x *exchange) {
-	names, full := h.engine.Unclassified().Take()
+	seen, full := h.engine.Unclassified().TakeSightings()
 	if full {
 		h.logger.Warn(audit.CookieUnclassified, zap.String("note", "too many distinct unclassified cookie names; no longer reporting new ones until the next config load"))
 	}
@@ -166,8 +157,9 @@ func (h *Handler) logUnclassified(x *exchange) {
 	if applied == "" {
 		applied = "strip"
 	}
-	for _, n := range names {
-		h.logger.Info(audit.CookieUnclassified, append(x.fields(), zap.String("cookie", n), zap.String("applied", applied))...)
+	for _, s := range seen {
+		f := append(x.fields(), zap.String("cookie", s.Name), zap.String("applied", applied))
+		h.logger.Info(audit.CookieUnclassified, append(f, s.Attrs.Fields()...)...)
 	}
 }
 
@@ -210,6 +202,8 @@ func (h *Handler) setPlaceholders(r *http.Request, d *enforce.Decision) {
 	repl.Set("http.consent.categories", strings.Join(h.policy.Names(d.Granted), ","))
 	repl.Set("http.consent.has_consent", d.HasConsent)
 	repl.Set("http.consent.gpc", d.GPC)
+	repl.Set("http.consent.profile", d.Profile)
+	repl.Set("http.consent.region", d.Region)
 }
 
 // serveGPC answers /.well-known/gpc.json when the operator declared it.

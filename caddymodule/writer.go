@@ -188,7 +188,7 @@ func (rw *responseWriter) startRewrite(plan enforce.Plan) {
 		opts.HeadStart = x.d.ConsentModeSnippet(nonce)
 	}
 	if plan.Tags {
-		rw.tags = x.d.TagRewriter()
+		rw.tags = x.h.tagRewriter(x)
 		if rw.tags != nil {
 			opts.Tags = rw.tags
 		}
@@ -213,7 +213,7 @@ func (rw *responseWriter) startScan(plan enforce.Plan) {
 	if !plan.Tags || rw.x.r.Method == http.MethodHead {
 		return
 	}
-	rw.tags = rw.x.d.TagRewriter()
+	rw.tags = rw.x.h.tagRewriter(rw.x)
 	if rw.tags == nil {
 		return
 	}

@@ -34,11 +34,12 @@ const (
 	ConsentCookieInvalid = "consent_cookie_invalid"
 	CookieUnclassified   = "cookie_unclassified"
 	// TrackerUnclassified ("tracker_unclassified") is declared in cookieattrs.go.
-	BannerInjected    = "banner_injected"
-	BodyPassedThrough = "body_passed_through"
-	BodyCutShort      = "body_cut_short"
-	ConfigWarning     = "config_warning"
-	KeysGenerated     = "keys_generated"
+	BannerInjected     = "banner_injected"
+	BodyPassedThrough  = "body_passed_through"
+	BodyCutShort       = "body_cut_short"
+	ConfigWarning      = "config_warning"
+	ConsentPostRefused = "consent_post_refused" // a cross-site or Origin-less choice was refused (403)
+	KeysGenerated      = "keys_generated"
 )
 
 // Actions of a consent_recorded event.
@@ -60,6 +61,7 @@ type Request struct {
 	ClientIP      string // already anonymised
 	Browser       string // browser family only
 	GPC           bool
+	Profile       string // regional consent profile ("" when regions are not configured)
 }
 
 // Fields returns the zap fields every event carries.
@@ -81,6 +83,9 @@ func (r Request) Fields() []zap.Field {
 	}
 	if r.GPC {
 		f = append(f, zap.Bool("gpc", true))
+	}
+	if r.Profile != "" {
+		f = append(f, zap.String("profile", r.Profile))
 	}
 	return f
 }

@@ -124,6 +124,8 @@ type State struct {
 	IssuedAt      *time.Time      `json:"issued_at,omitempty"`
 	Expires       *time.Time      `json:"expires,omitempty"`
 	GPC           bool            `json:"gpc"`
+	Profile       string          `json:"profile,omitempty"` // regional profile that applied (when regions are configured)
+	Region        string          `json:"region,omitempty"`
 	Categories    []StateCategory `json:"categories"`
 }
 
@@ -137,7 +139,7 @@ type StateCategory struct {
 
 // State describes the visitor's consent for the JSON API.
 func (d *Decision) State() State {
-	st := State{HasConsent: d.HasConsent, PolicyVersion: d.e.cfg.PolicyVersion, GPC: d.GPC}
+	st := State{HasConsent: d.HasConsent, PolicyVersion: d.e.cfg.PolicyVersion, GPC: d.GPC, Profile: d.Profile, Region: d.Region}
 	if d.HasConsent {
 		st.ConsentID = d.Consent.IDString()
 		issued := d.Consent.IssuedAt.UTC()

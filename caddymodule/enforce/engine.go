@@ -75,6 +75,17 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 	for _, v := range vendors {
 		i, ok := index[v.Category]
 		if !ok {
+			var same []string
+			for _, o := range vendors {
+				if o.Category == v.Category {
+					same = append(same, o.Name)
+				}
+			}
+			if len(same) > 1 && !slices.ContainsFunc(cfg.Vendors, func(vc config.VendorConfig) bool { return vc.Name == v.Name }) {
+				return nil, nil, fmt.Errorf("consent: category %s is off, but %d enabled presets belong to it (%s); keep the category, "+
+					"or start from no presets with `presets none` and name the ones you need with `preset <name...>` (or file one elsewhere with `preset %s { category <name> }`)",
+					v.Category, len(same), strings.Join(firstN(same, 5), ", "), v.Name)
+			}
 			return nil, nil, fmt.Errorf("consent: preset or vendor %s belongs to category %q, which this configuration does not have; choose one with `preset %s { category <name> }` or turn it off with `preset -%s`", v.Name, v.Category, v.Name, v.Name)
 		}
 		// The operator's own vendors are operator patterns (they beat the
@@ -82,7 +93,12 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 		// categories already list many vendors' cookies; add only the
 		// patterns not there yet, so no duplicate warning is logged.
 		dst := &cats[i].Cookies
-		if slices.ContainsFunc(cfg.Vendors, func(vc config.VendorConfig) bool { return vc.Name == v.Name }) {
+		moved := slices.ContainsFunc(cfg.Presets, func(p config.PresetConfig) bool { return p.Name == v.Name && p.Category != "" })
+		if moved || slices.ContainsFunc(cfg.Vendors, func(vc config.VendorConfig) bool { return vc.Name == v.Name }) {
+			// The operator's own vendors, and presets the operator filed
+			// under another category, are operator patterns: they beat
+			// the built-in lists (`preset hubspot { category analytics }`
+			// must make __hstc an analytics cookie).
 			dst = &cats[i].Operator
 		}
 		for _, p := range v.Cookies {
@@ -293,9 +309,12 @@ func (e *Engine) compileTrackers() error {
 		}
 	}
 	if cm := e.cfg.ConsentMode; cm != nil {
+		// The operator's signals replace the defaults one by one; the
+		// others keep their default mapping, so no signal is ever left
+		// undeclared (Google treats an undeclared signal as not controlled).
 		e.consentMode = trackers.DefaultConsentModeMapping()
-		if len(cm.Mapping) > 0 {
-			e.consentMode = trackers.ConsentModeMapping(cm.Mapping)
+		for signal, cats := range cm.Mapping {
+			e.consentMode[signal] = cats
 		}
 		for signal, cats := range e.consentMode {
 			for _, c := range cats {
@@ -377,4 +396,11 @@ func (e *Engine) placeholderText(lang string) trackers.PlaceholderText {
 		pt.Categories[c.Name] = label
 	}
 	return pt
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], "…")
+	}
+	return s
 }

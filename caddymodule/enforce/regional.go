@@ -145,6 +145,19 @@ func (e *Engine) contextValue(d *Decision, now time.Time) string {
 	})
 }
 
+// OptOut reports whether the visitor's profile is opt-out (US): optional
+// categories are on until the visitor opts out.
+func (d *Decision) OptOut() bool {
+	return d.Profile != "" && region.Builtin()[d.Profile].Model == region.OptOut
+}
+
+// BeforeChoiceAllowed reports whether, without a choice, the visitor's
+// profile already allows optional categories (UK, US): the banner then
+// shows them switched on, as they are.
+func (d *Decision) BeforeChoiceAllowed() bool {
+	return !d.HasConsent && d.Profile != "" && region.Builtin()[d.Profile].Model != region.OptIn
+}
+
 // ApplyRequest applies the request side of an enforce-mode decision to the
 // request the upstream will see: refused cookies and Cookie2 removed, click
 // identifiers removed from the URL, the consent context header set (and a

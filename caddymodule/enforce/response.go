@@ -224,6 +224,10 @@ func (d *Decision) Plan(method string, status int, hdr http.Header) Plan {
 	}
 	if d.Document && e.bannerOn {
 		switch {
+		case !d.HasConsent && d.OptOut():
+			// Opt-out regions (US): a "Your Privacy Choices" link, not
+			// an opt-in banner.
+			p.Insert = InsertSettings
 		case !d.HasConsent:
 			p.Insert = InsertBanner
 		case e.settingsOn:
@@ -266,7 +270,7 @@ func (d *Decision) ConsentModeSnippet(nonce string) []byte {
 	if d.e.consentMode == nil {
 		return nil
 	}
-	return trackers.ConsentModeDefault(d.Allowed, d.e.consentMode, nonce)
+	return trackers.ConsentSignalsDefault(d.Allowed, d.e.consentMode, nonce, d.e.signals)
 }
 
 // TagRewriter returns a tag rewriter for the refused categories, recording
