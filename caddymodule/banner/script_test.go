@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -19,10 +20,11 @@ import (
 // (testdata/harness.js) built from the HTML this package renders.
 
 type jsNode struct {
-	Tag      string      `json:"tag,omitempty"`
-	Attrs    [][2]string `json:"attrs,omitempty"`
-	Children []jsNode    `json:"children,omitempty"`
-	Text     *string     `json:"text,omitempty"`
+	Tag      string     `json:"tag,omitempty"`
+	NS       string     `json:"ns,omitempty"`    // "svg", "math" or "" (HTML)
+	Attrs    [][]string `json:"attrs,omitempty"` // name, value[, namespace]
+	Children []jsNode   `json:"children,omitempty"`
+	Text     *string    `json:"text,omitempty"`
 }
 
 func toJS(n *html.Node) (jsNode, bool) {
@@ -31,9 +33,13 @@ func toJS(n *html.Node) (jsNode, bool) {
 		s := n.Data
 		return jsNode{Text: &s}, true
 	case html.ElementNode:
-		out := jsNode{Tag: n.Data, Attrs: [][2]string{}, Children: []jsNode{}}
+		out := jsNode{Tag: n.Data, NS: n.Namespace, Attrs: [][]string{}, Children: []jsNode{}}
 		for _, a := range n.Attr {
-			out.Attrs = append(out.Attrs, [2]string{a.Key, a.Val})
+			attr := []string{a.Key, a.Val}
+			if a.Namespace != "" {
+				attr = append(attr, a.Namespace)
+			}
+			out.Attrs = append(out.Attrs, attr)
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			if j, ok := toJS(c); ok {
@@ -87,7 +93,15 @@ type jsSnapshot struct {
 		ID           string
 		Src, Pending *string
 	}
-	Order []string
+	Elements map[string]jsElement
+	Order    []string
+}
+
+// jsElement is an element with an id after a step.
+type jsElement struct {
+	NS, Text string
+	Created  bool       // made by the script (a re-activated script)
+	Attrs    [][]string // name, value, namespace ("" when none)
 }
 
 type jsLog struct {
@@ -96,6 +110,8 @@ type jsLog struct {
 		Headers                        map[string]string
 	}
 	Gtag          [][]any
+	UET           [][]any
+	Clarity       [][]any
 	Events        []struct{ Granted []string }
 	NativeSubmits [][][2]string
 	Reloads       int
@@ -103,7 +119,15 @@ type jsLog struct {
 	Snaps         map[string]jsSnapshot `json:"-"`
 }
 
+// jsEnv says which consent APIs the page defines before the script runs.
+type jsEnv struct{ Gtag, UET, Clarity bool }
+
 func runScript(t *testing.T, body string, fragments map[string]string, gtag bool, steps []jsStep) jsLog {
+	t.Helper()
+	return runScriptEnv(t, body, fragments, jsEnv{Gtag: gtag}, steps)
+}
+
+func runScriptEnv(t *testing.T, body string, fragments map[string]string, env jsEnv, steps []jsStep) jsLog {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -114,7 +138,7 @@ func runScript(t *testing.T, body string, fragments map[string]string, gtag bool
 		frags[f] = fragmentJS(t, f)
 	}
 	script, _ := filepath.Abs("assets/banner.js")
-	in, _ := json.Marshal(map[string]any{"script": script, "body": fragmentJS(t, body), "fragments": frags, "gtag": gtag, "steps": steps})
+	in, _ := json.Marshal(map[string]any{"script": script, "body": fragmentJS(t, body), "fragments": frags, "gtag": env.Gtag, "uet": env.UET, "clarity": env.Clarity, "steps": steps})
 	p := filepath.Join(t.TempDir(), "in.json")
 	if err := os.WriteFile(p, in, 0o600); err != nil {
 		t.Fatal(err)
@@ -328,5 +352,134 @@ func TestScriptReopenFailureNavigates(t *testing.T) {
 	log := runScript(t, control, nil, false, []jsStep{{Respond: &jsResponse{Status: 503}, ClickControl: true}})
 	if !reflect.DeepEqual(log.Navigations, []string{"/_consent/preferences?return=%2fpage%3fx%3d1"}) {
 		t.Errorf("navigations %v", log.Navigations)
+	}
+}
+
+// Every kind of tag the tracker neutralizer (caddymodule/trackers) leaves
+// in a page, as it writes them: the attributes it renames get the
+// data-consent- prefix; a start tag too long to read gets inert attributes
+// and data-consent-oversized (the last three also carry what a page could
+// write itself, and must stay inert all the same).
+const pageNeutralized = `<main>
+<svg><script type="text/plain" data-consent-category="advertising" data-consent-href="https://connect.facebook.net/en_US/fbevents.js" id="svg-href"></script></svg>
+<svg><script type="text/plain" data-consent-category="analytics" data-consent-xlink:href="https://static.hotjar.com/c/hotjar-1.js" id="svg-xlink">hj()</script></svg>
+<object data-consent-category="advertising" data-consent-data="https://www.facebook.com/tr?id=1" width="1" id="object"></object>
+<embed data-consent-category="advertising" data-consent-src="https://px.ads.linkedin.com/collect/?pid=1" id="embed">
+<input data-consent-category="advertising" type="image" data-consent-src="https://www.facebook.com/tr?id=1" alt="go" id="input">
+<video data-consent-category="analytics" data-consent-poster="https://www.google-analytics.com/collect?v=1" src="/v.mp4" id="video"></video>
+<picture><source data-consent-category="advertising" data-consent-srcset="https://px.ads.linkedin.com/collect/?pid=1 1x" id="source"><img src="/a.png" id="plain"></picture>
+<img data-consent-category="advertising" src="/a.png" data-consent-srcset="/a2.png 2x, https://bat.bing.com/action/0?ti=1 3x" id="srcset">
+<svg><image data-consent-category="advertising" data-consent-href="https://ct.pinterest.com/v3/?tid=1" id="image-href"/></svg>
+<svg><image data-consent-category="advertising" data-consent-xlink:href="https://www.facebook.com/tr?id=1" id="image-xlink"/></svg>
+<a data-consent-category="analytics" href="/shop" data-consent-ping="https://www.google-analytics.com/collect?v=1" id="ping">Shop</a>
+<link data-consent-category="advertising" rel="preload" as="script" data-consent-href="https://connect.facebook.net/en_US/fbevents.js" id="preload">
+<link data-consent-category="advertising" rel="preload" as="image" data-consent-imagesrcset="https://bat.bing.com/action/0?ti=1 1x" id="imagesrcset">
+<iframe data-consent-category="advertising" data-consent-src="https://www.youtube.com/embed/x" data-consent-placeholder srcdoc="&lt;a href=&quot;https://www.youtube.com/embed/x&quot;&gt;YouTube&lt;/a&gt;" id="placeholder"></iframe>
+<iframe data-consent-category="advertising" src="https://own.example/x" data-consent-srcdoc="&lt;script src=&quot;https://connect.facebook.net/en_US/fbevents.js&quot;&gt;&lt;/script&gt;" id="srcdoc"></iframe>
+<iframe data-consent-category="analytics advertising" data-consent-src="https://www.youtube.com/embed/x" data-consent-srcdoc="&lt;p&gt;x" id="both"></iframe>
+<iframe data-consent-category="functional" data-consent-src="https://www.youtube.com/embed/y" data-consent-placeholder srcdoc="&lt;p&gt;y" id="refused-frame"></iframe>
+<img data-consent-category="functional" data-consent-srcset="https://maps.example/t.png 1x" id="refused-img">
+<object data-consent-category="analytics functional" data-consent-data="https://maps.example/o" id="refused-mixed"></object>
+<svg><script type="text/plain" data-consent-category="functional" data-consent-href="https://maps.example/m.js" id="refused-svg"></script></svg>
+<script type="text/plain" href="" xlink:href="" data-consent-oversized data-consent-category="advertising" data-consent-type="module" src="https://connect.facebook.net/en_US/fbevents.js" id="oversized-script">x()</script>
+<img src="" srcset="" poster="" data-consent-oversized data-consent-category="advertising" data-consent-src="https://www.facebook.com/tr?id=1" id="oversized-img">
+<iframe src="about:blank" srcdoc="" data-consent-oversized data-consent-category="analytics" data-consent-src="https://www.youtube.com/embed/z" id="oversized-frame"></iframe>
+</main>`
+
+// pageElements are the elements of the page with an id, without the
+// banner's own.
+func pageElements(s jsSnapshot) map[string]jsElement {
+	out := map[string]jsElement{}
+	for id, e := range s.Elements {
+		if !strings.HasPrefix(id, "cg-") {
+			out[id] = e
+		}
+	}
+	return out
+}
+
+// sortedAttrs renders attributes as name=value (with {namespace} when
+// set), sorted: the order of attributes has no meaning.
+func sortedAttrs(attrs [][]string) []string {
+	out := make([]string, 0, len(attrs))
+	for _, a := range attrs {
+		s := a[0] + "=" + a[1]
+		if len(a) > 2 && a[2] != "" {
+			s = "{" + a[2] + "}" + s
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestScriptRestoresEveryNeutralizedAttribute(t *testing.T) {
+	r, v := scriptRenderer(t)
+	banner := render(t, func(b *bytes.Buffer) error { return r.Banner(b, v) })
+	log := runScript(t, banner+pageNeutralized, nil, true, []jsStep{
+		{Snapshot: "before"},
+		// analytics and advertising granted, functional refused.
+		{Respond: &jsResponse{Status: 200, Body: stateJSON("analytics", "advertising")}, Submit: str("accept_all"), Snapshot: "after"},
+	})
+	const (
+		svgNS   = "http://www.w3.org/2000/svg"
+		xlinkNS = "http://www.w3.org/1999/xlink"
+	)
+	before, after := pageElements(log.Snaps["before"]), pageElements(log.Snaps["after"])
+	if len(before) != 24 || len(after) != 24 {
+		t.Fatalf("elements before %d, after %d: %v", len(before), len(after), after)
+	}
+	cat := func(c string) string { return "data-consent-category=" + c }
+	want := map[string][]string{
+		"svg-href":    {cat("advertising"), "href=https://connect.facebook.net/en_US/fbevents.js", "id=svg-href"},
+		"svg-xlink":   {cat("analytics"), "id=svg-xlink", "{" + xlinkNS + "}xlink:href=https://static.hotjar.com/c/hotjar-1.js"},
+		"object":      {"data=https://www.facebook.com/tr?id=1", cat("advertising"), "id=object", "width=1"},
+		"embed":       {cat("advertising"), "id=embed", "src=https://px.ads.linkedin.com/collect/?pid=1"},
+		"input":       {"alt=go", cat("advertising"), "id=input", "src=https://www.facebook.com/tr?id=1", "type=image"},
+		"video":       {cat("analytics"), "id=video", "poster=https://www.google-analytics.com/collect?v=1", "src=/v.mp4"},
+		"source":      {cat("advertising"), "id=source", "srcset=https://px.ads.linkedin.com/collect/?pid=1 1x"},
+		"srcset":      {cat("advertising"), "id=srcset", "src=/a.png", "srcset=/a2.png 2x, https://bat.bing.com/action/0?ti=1 3x"},
+		"image-href":  {cat("advertising"), "href=https://ct.pinterest.com/v3/?tid=1", "id=image-href"},
+		"image-xlink": {cat("advertising"), "id=image-xlink", "{" + xlinkNS + "}xlink:href=https://www.facebook.com/tr?id=1"},
+		"ping":        {cat("analytics"), "href=/shop", "id=ping", "ping=https://www.google-analytics.com/collect?v=1"},
+		"preload":     {"as=script", cat("advertising"), "href=https://connect.facebook.net/en_US/fbevents.js", "id=preload", "rel=preload"},
+		"imagesrcset": {"as=image", cat("advertising"), "id=imagesrcset", "imagesrcset=https://bat.bing.com/action/0?ti=1 1x", "rel=preload"},
+		// The placeholder's srcdoc would win over src: it goes.
+		"placeholder": {cat("advertising"), "id=placeholder", "src=https://www.youtube.com/embed/x"},
+		"srcdoc":      {cat("advertising"), "id=srcdoc", "src=https://own.example/x", `srcdoc=<script src="https://connect.facebook.net/en_US/fbevents.js"></script>`},
+		"both":        {cat("analytics advertising"), "id=both", "src=https://www.youtube.com/embed/x", "srcdoc=<p>x"},
+	}
+	for id, w := range want {
+		e, ok := after[id]
+		if !ok {
+			t.Errorf("%s: gone", id)
+			continue
+		}
+		sort.Strings(w)
+		if got := sortedAttrs(e.Attrs); !reflect.DeepEqual(got, w) {
+			t.Errorf("%s not restored:\n got %q\nwant %q", id, got, w)
+		}
+	}
+	// Scripts are replaced by new elements (a parsed script never runs
+	// again), in their own namespace: an SVG script loads its href.
+	for _, id := range []string{"svg-href", "svg-xlink"} {
+		if e := after[id]; !e.Created || e.NS != svgNS {
+			t.Errorf("%s: created=%v namespace %q, want a new SVG script", id, e.Created, e.NS)
+		}
+	}
+	if e := after["svg-xlink"]; e.Text != "hj()" {
+		t.Errorf("svg-xlink text %q", e.Text)
+	}
+	// Other elements are restored in place, and nothing else changed.
+	for id, e := range after {
+		if _, ok := want[id]; !ok && !reflect.DeepEqual(e, before[id]) {
+			t.Errorf("%s changed although its category is refused or the gateway could not read it:\nbefore %+v\nafter  %+v", id, before[id], e)
+		}
+		if e.Created && !strings.HasPrefix(id, "svg-") {
+			t.Errorf("%s replaced", id)
+		}
+	}
+	if log.Reloads != 0 || len(log.NativeSubmits) != 0 || len(log.Events) != 1 {
+		t.Errorf("reloads %d, native submits %d, events %d", log.Reloads, len(log.NativeSubmits), len(log.Events))
 	}
 }

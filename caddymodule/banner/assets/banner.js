@@ -58,11 +58,36 @@
     }
   }
 
+  // Attributes the gateway renamed (data-consent-src for src…): srcset
+  // before src so that an image picks its candidate once.
+  var RENAMED = ['srcset', 'imagesrcset', 'src', 'href', 'xlink:href', 'data', 'poster', 'ping', 'srcdoc'];
+
+  function restore(el) {
+    if (el.hasAttribute('data-consent-placeholder')) {
+      el.removeAttribute('srcdoc'); // srcdoc would win over src
+      el.removeAttribute('data-consent-placeholder');
+    }
+    RENAMED.forEach(function (a) {
+      var k = 'data-consent-' + a, v = el.getAttribute(k);
+      if (v === null) return;
+      el.removeAttribute(k);
+      if (a === 'xlink:href') el.setAttributeNS('http://www.w3.org/1999/xlink', a, v);
+      else el.setAttribute(a, v);
+    });
+  }
+
+  // A tag too long for the gateway to read is never re-activated.
+  function pending(sel, granted) {
+    return Array.from(d.querySelectorAll(sel)).filter(function (el) {
+      return !el.hasAttribute('data-consent-oversized') && allowed(el.getAttribute('data-consent-category'), granted);
+    });
+  }
+
   // Re-activate tags the gateway neutralised for categories now granted.
   function activate(granted) {
-    d.querySelectorAll('script[type="text/plain"][data-consent-category]').forEach(function (old) {
-      if (!allowed(old.getAttribute('data-consent-category'), granted)) return;
-      var s = d.createElement('script');
+    pending('script[type="text/plain"][data-consent-category]', granted).forEach(function (old) {
+      // Same namespace: an SVG script loads its href.
+      var s = d.createElementNS(old.namespaceURI, 'script');
       for (var i = 0; i < old.attributes.length; i++) {
         var a = old.attributes[i];
         if (a.name !== 'type' && a.name !== 'data-consent-type') s.setAttribute(a.name, a.value);
@@ -71,18 +96,11 @@
       if (type) s.setAttribute('type', type);
       if (old.nonce) s.nonce = old.nonce;
       if (!old.hasAttribute('async')) s.async = false; // keep document order
-      s.text = old.text;
+      s.textContent = old.textContent;
+      restore(s);
       old.parentNode.replaceChild(s, old);
     });
-    d.querySelectorAll('[data-consent-src][data-consent-category]').forEach(function (el) {
-      if (!allowed(el.getAttribute('data-consent-category'), granted)) return;
-      if (el.hasAttribute('data-consent-placeholder')) {
-        el.removeAttribute('srcdoc'); // srcdoc would win over src
-        el.removeAttribute('data-consent-placeholder');
-      }
-      el.setAttribute('src', el.getAttribute('data-consent-src'));
-      el.removeAttribute('data-consent-src');
-    });
+    pending('[data-consent-category]', granted).forEach(restore);
   }
 
   function apply(root, state, before) {

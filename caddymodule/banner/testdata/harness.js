@@ -7,7 +7,7 @@ const fs = require('fs');
 const vm = require('vm');
 
 const input = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const log = { fetches: [], gtag: [], events: [], nativeSubmits: [], reloads: 0, navigations: [] };
+const log = { fetches: [], gtag: [], uet: [], clarity: [], events: [], nativeSubmits: [], reloads: 0, navigations: [] };
 
 // ---- fake DOM ----
 class Node {
@@ -33,11 +33,13 @@ class Node {
 }
 class Text extends Node { constructor(d) { super(); this.data = d; } }
 class Element extends Node {
-  constructor(tag) { super(); this.tagName = tag.toUpperCase(); this.attrs = []; this.nonce = ''; this.checked = false; this.async = true; }
+  constructor(tag, ns) { super(); this.tagName = tag.toUpperCase(); this.namespaceURI = ns || XHTML; this.attrs = []; this.nonce = ''; this.checked = false; this.async = true; }
   get attributes() { return this.attrs.map(([name, value]) => ({ name, value })); }
   getAttribute(k) { const a = this.attrs.find(a => a[0] === k); return a ? a[1] : null; }
   hasAttribute(k) { return this.attrs.some(a => a[0] === k); }
   setAttribute(k, v) { const a = this.attrs.find(a => a[0] === k); if (a) a[1] = String(v); else this.attrs.push([k, String(v)]); if (k === 'nonce') this.nonce = String(v); }
+  // The attribute keeps its qualified name; its namespace is recorded.
+  setAttributeNS(ns, k, v) { this.setAttribute(k, v); this.attrs.find(a => a[0] === k)[2] = ns; }
   removeAttribute(k) { this.attrs = this.attrs.filter(a => a[0] !== k); }
   get id() { return this.getAttribute('id') || ''; }
   get hidden() { return this.hasAttribute('hidden'); }
@@ -50,8 +52,11 @@ class Element extends Node {
   get type() { return this.getAttribute('type') || ''; }
   set type(v) { this.setAttribute('type', v); }
   get href() { return this.getAttribute('href'); }
-  get text() { return this.textContent; }
-  set text(v) { this.childNodes = []; this.appendChild(new Text(v)); }
+  // SVG elements have no .text (HTMLScriptElement only).
+  get text() { return this.namespaceURI === XHTML ? this.textContent : undefined; }
+  set text(v) { this.textContent = v; }
+  get textContent() { return super.textContent; }
+  set textContent(v) { this.childNodes = []; this.appendChild(new Text(v)); }
   get content() { return this._content; }
   set innerHTML(html) {
     // Only for <template>: the Go test supplies the parsed tree of every
@@ -65,6 +70,8 @@ class Element extends Node {
   focus() { doc.activeElement = this; }
   remove() { if (this.parentNode) this.parentNode.removeChild(this); }
 }
+const XHTML = 'http://www.w3.org/1999/xhtml';
+const NS = { svg: 'http://www.w3.org/2000/svg', math: 'http://www.w3.org/1998/Math/MathML', xlink: 'http://www.w3.org/1999/xlink' };
 function walk(n, fn) { fn(n); n.childNodes.forEach(c => walk(c, fn)); }
 
 // Compound selectors only: tag, #id, [attr], [attr="v"], :checked, :not(:disabled).
@@ -88,8 +95,8 @@ function compile(sel) {
 
 function build(t) {
   if (t.text !== undefined) return new Text(t.text);
-  const el = new Element(t.tag);
-  (t.attrs || []).forEach(([k, v]) => el.setAttribute(k, v));
+  const el = new Element(t.tag, NS[t.ns]);
+  (t.attrs || []).forEach(([k, v, ns]) => ns ? el.setAttributeNS(NS[ns], ns + ':' + k, v) : el.setAttribute(k, v));
   if (el.tagName === 'INPUT' && el.hasAttribute('checked')) el.checked = true;
   (t.children || []).forEach(c => el.appendChild(build(c)));
   return el;
@@ -98,7 +105,8 @@ function build(t) {
 class Document extends Node {
   constructor() { super(); this.readyState = 'interactive'; this.body = new Element('body'); this.appendChild(this.body); this.activeElement = this.body; }
   getElementById(id) { return this.querySelector('#' + id); }
-  createElement(tag) { return new Element(tag); }
+  createElement(tag) { return this.createElementNS(XHTML, tag); }
+  createElementNS(ns, tag) { const e = new Element(tag, ns); e.created = true; return e; }
 }
 const doc = new Document();
 input.body.forEach(t => doc.body.appendChild(build(t)));
@@ -140,6 +148,10 @@ const win = {
 };
 win.window = win;
 if (input.gtag) win.gtag = (...args) => log.gtag.push(args);
+// Microsoft UET's queue and Clarity's stub, as the gateway's defaults in
+// <head> leave them.
+if (input.uet) win.uetq = { push: (...args) => log.uet.push(args) };
+if (input.clarity) win.clarity = (...args) => log.clarity.push(args);
 doc.addEventListener('consent:change', e => log.events.push(e.detail));
 const ctx = vm.createContext(win);
 vm.runInContext(fs.readFileSync(input.script, 'utf8'), ctx);
@@ -159,6 +171,11 @@ function snapshot(label) {
       attrs: s.attributes.map(a => a.name).sort(),
     })),
     frames: doc.querySelectorAll('[data-consent-category]').filter(e => e.tagName !== 'SCRIPT').map(e => ({ id: e.id, src: e.getAttribute('src'), pending: e.getAttribute('data-consent-src') })),
+    // Every element with an id outside the banner: its attributes as
+    // [name, value, namespace] (namespace "" when none).
+    elements: Object.fromEntries(doc.body.elements.filter(e => e.id && !(el('cg-consent') && el('cg-consent').contains(e))).map(e => [e.id, {
+      ns: e.namespaceURI, text: e.textContent, created: !!e.created, attrs: e.attrs.map(([k, v, ns]) => [k, v, ns || '']),
+    }])),
     order: doc.body.childNodes.filter(n => n instanceof Element).map(n => n.id || n.tagName),
   };
 }
