@@ -483,3 +483,71 @@ func TestScriptRestoresEveryNeutralizedAttribute(t *testing.T) {
 		t.Errorf("reloads %d, native submits %d, events %d", log.Reloads, len(log.NativeSubmits), len(log.Events))
 	}
 }
+
+// Microsoft UET consent mode and Clarity's consent API learn the choice
+// from the same signals as Google Consent Mode (ad_storage,
+// analytics_storage), also on a page without gtag.
+func TestScriptUpdatesMicrosoftSignals(t *testing.T) {
+	r, v := scriptRenderer(t)
+	banner := render(t, func(b *bytes.Buffer) error { return r.Banner(b, v) })
+	uet := func(ad string) [][]any { return [][]any{{"consent", "update", map[string]any{"ad_storage": ad}}} }
+	clarity := func(ad, analytics string) [][]any {
+		return [][]any{{"consentv2", map[string]any{"ad_Storage": ad, "analytics_Storage": analytics}}}
+	}
+	for _, c := range []struct {
+		name        string
+		env         jsEnv
+		granted     []string
+		wantUET     [][]any
+		wantClarity [][]any
+	}{
+		{"analytics only", jsEnv{Gtag: true, UET: true, Clarity: true}, []string{"analytics"}, uet("denied"), clarity("denied", "granted")},
+		{"advertising only", jsEnv{UET: true, Clarity: true}, []string{"advertising"}, uet("granted"), clarity("granted", "denied")},
+		{"all", jsEnv{UET: true, Clarity: true}, []string{"functional", "analytics", "advertising"}, uet("granted"), clarity("granted", "granted")},
+		{"none", jsEnv{UET: true, Clarity: true}, nil, uet("denied"), clarity("denied", "denied")},
+		{"uet only", jsEnv{UET: true}, []string{"advertising"}, uet("granted"), [][]any{}},
+		{"clarity only", jsEnv{Clarity: true}, []string{"analytics"}, [][]any{}, clarity("denied", "granted")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			log := runScriptEnv(t, banner, nil, c.env, []jsStep{
+				{Respond: &jsResponse{Status: 200, Body: stateJSON(c.granted...)}, Check: c.granted, Submit: str("custom"), Snapshot: "after"},
+			})
+			if log.Snaps["after"].Banner || len(log.NativeSubmits) != 0 {
+				t.Fatal("choice not saved by the script")
+			}
+			if !reflect.DeepEqual(log.UET, c.wantUET) {
+				t.Errorf("uetq pushes %v, want %v", log.UET, c.wantUET)
+			}
+			if !reflect.DeepEqual(log.Clarity, c.wantClarity) {
+				t.Errorf("clarity calls %v, want %v", log.Clarity, c.wantClarity)
+			}
+			if c.env.Gtag != (len(log.Gtag) == 1) {
+				t.Errorf("gtag calls %v", log.Gtag)
+			}
+		})
+	}
+}
+
+// Taking advertising back tells UET and Clarity before the page reloads.
+func TestScriptWithdrawalUpdatesMicrosoftSignals(t *testing.T) {
+	r, v := scriptRenderer(t)
+	v.HasConsent = true
+	v.Categories[2].Granted = true // analytics
+	v.Categories[3].Granted = true // advertising
+	control := render(t, func(b *bytes.Buffer) error { return r.SettingsControl(b, v) })
+	v.Nonce = ""
+	reopened := render(t, func(b *bytes.Buffer) error { return r.Banner(b, v) })
+	log := runScriptEnv(t, control, map[string]string{"b": reopened}, jsEnv{UET: true, Clarity: true}, []jsStep{
+		{Respond: &jsResponse{Status: 200, Body: reopened}, ClickControl: true},
+		{Respond: &jsResponse{Status: 200, Body: stateJSON("analytics")}, Uncheck: []string{"advertising"}, Submit: str("custom")},
+	})
+	if log.Reloads != 1 {
+		t.Errorf("reloads = %d, want 1", log.Reloads)
+	}
+	if want := [][]any{{"consent", "update", map[string]any{"ad_storage": "denied"}}}; !reflect.DeepEqual(log.UET, want) {
+		t.Errorf("uetq pushes %v, want %v", log.UET, want)
+	}
+	if want := [][]any{{"consentv2", map[string]any{"ad_Storage": "denied", "analytics_Storage": "granted"}}}; !reflect.DeepEqual(log.Clarity, want) {
+		t.Errorf("clarity calls %v, want %v", log.Clarity, want)
+	}
+}
