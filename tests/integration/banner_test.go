@@ -138,7 +138,7 @@ func TestFragmentsGetNoBannerButInertTags(t *testing.T) {
 	} {
 		_, body := do(t, "GET", g.URL+"/", tc.hdr, "")
 		banner := strings.Count(body, `id="cg-consent"`)
-		consentMode := strings.Count(body, "'consent','default'")
+		consentMode := strings.Count(body, "gtag('consent','default'")
 		if tc.document && (banner != 1 || consentMode != 1) || !tc.document && (banner != 0 || consentMode != 0) {
 			t.Errorf("%v: document %v, got %d banners and %d Consent Mode defaults", tc.hdr, tc.document, banner, consentMode)
 		}

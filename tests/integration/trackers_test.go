@@ -253,8 +253,13 @@ func TestEmbedPlaceholder(t *testing.T) {
 }`)
 	_, body := do(t, "GET", g.URL+"/", nil, "")
 	if !strings.Contains(body, `data-consent-src="https://www.youtube.com/embed/dQw4w9WgXcQ"`) ||
-		!strings.Contains(body, "data-consent-placeholder srcdoc=") || !strings.Contains(body, "(advertising)") {
+		!strings.Contains(body, "data-consent-placeholder srcdoc=") || !strings.Contains(body, "once you allow Advertising cookies") {
 		t.Errorf("video without consent: %s", body)
+	}
+	// The placeholder speaks the visitor's language.
+	_, de := do(t, "GET", g.URL+"/", map[string]string{"Accept-Language": "de-DE,de;q=0.9"}, "")
+	if !strings.Contains(de, "sobald Sie Werbung-Cookies erlauben") || !strings.Contains(de, "Auf YouTube") {
+		t.Errorf("German visitor: placeholder not in German: %s", de)
 	}
 	if strings.Contains(body, ` src="https://www.youtube.com`) {
 		t.Error("the player must not load before consent")
