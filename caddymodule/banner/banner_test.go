@@ -1015,7 +1015,7 @@ func TestJSConstraints(t *testing.T) {
 		}
 	}
 	for _, must := range []string{"'Accept': 'application/json'", "credentials: 'same-origin'", "data-consent-mode", "'consent:change'",
-		`script[type="text/plain"][data-consent-category]`, "data-consent-type", "data-consent-src", "'Escape'"} {
+		`script[type="text/plain"][data-consent-category]`, "data-consent-type", "data-consent-oversized", "setAttributeNS", "'Escape'"} {
 		if !strings.Contains(js, must) {
 			t.Errorf("banner.js lacks %q", must)
 		}
