@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/consentgate/caddy-consent/caddymodule/audit"
 	"io"
 	"os"
 	"slices"
@@ -49,23 +50,23 @@ const (
 	maxWarnings   = 50
 )
 
-// Event names (the msg of each log entry). They mirror package audit,
-// which this package does not import so that it stays usable on its own.
+// Event names (the msg of each log entry): package audit defines them
+// once, for the gateway that writes them and for this reader.
 const (
-	evConsentRecorded    = "consent_recorded"
-	evCookieStripped     = "cookie_stripped"
-	evCookieFiltered     = "cookie_filtered"
-	evCookieExpired      = "cookie_expired"
-	evRequestBlocked     = "request_blocked"
-	evTagNeutralized     = "tag_neutralized"
-	evConsentInvalid     = "consent_cookie_invalid"
-	evCookieUnclassified = "cookie_unclassified"
-	evConfigWarning      = "config_warning"
+	evConsentRecorded    = audit.ConsentRecorded
+	evCookieStripped     = audit.CookieStripped // schema 1
+	evCookieFiltered     = audit.CookieFiltered
+	evCookieExpired      = audit.CookieExpired
+	evRequestBlocked     = audit.RequestBlocked
+	evTagNeutralized     = audit.TagNeutralized
+	evConsentInvalid     = audit.ConsentCookieInvalid
+	evCookieUnclassified = audit.CookieUnclassified
+	evConfigWarning      = audit.ConfigWarning
 	// schema 2
-	evEnforcement         = "enforcement"
-	evEnforcementSummary  = "enforcement_summary"
-	evTrackerUnclassified = "tracker_unclassified"
-	otherName             = "other" // summary overflow counter
+	evEnforcement         = audit.Enforcement
+	evEnforcementSummary  = audit.EnforcementSummary
+	evTrackerUnclassified = audit.TrackerUnclassified
+	otherName             = audit.OtherName // summary overflow counter
 )
 
 // Options tune an Aggregator.
