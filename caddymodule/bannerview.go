@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/consentgate/caddy-consent/caddymodule/banner"
+	"github.com/consentgate/caddy-consent/caddymodule/config"
 	"github.com/consentgate/caddy-consent/caddymodule/csp"
 	"github.com/consentgate/caddy-consent/caddymodule/enforce"
 	"github.com/consentgate/caddy-consent/caddymodule/policy"
@@ -103,6 +105,23 @@ func cookiesToShow(cats []policy.Category, operator map[string][]string) [][]str
 // language: operator-written texts win; built-in categories the operator
 // did not relabel use the banner's translations.
 func (h *Handler) categoryTexts(name, label, desc, lang string) (string, string) {
+	if cc, ok := h.categoryConfig(name); ok {
+		// The operator's per-language texts, for the language or its base
+		// ("de-CH" → "de").
+		base, _, _ := strings.Cut(lang, "-")
+		for _, l := range []string{strings.ToLower(lang), base} {
+			ll, dl := cc.LangLabels[l], cc.LangDescriptions[l]
+			if ll != "" || dl != "" {
+				if ll == "" {
+					ll = label
+				}
+				if dl == "" {
+					dl = desc
+				}
+				return ll, dl
+			}
+		}
+	}
 	if h.customizedTexts[name] {
 		return label, desc
 	}
@@ -110,6 +129,15 @@ func (h *Handler) categoryTexts(name, label, desc, lang string) (string, string)
 		return l, d
 	}
 	return label, desc
+}
+
+func (h *Handler) categoryConfig(name string) (config.CategoryConfig, bool) {
+	for _, c := range h.Categories {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return config.CategoryConfig{}, false
 }
 
 // renderSnippet writes the banner or the settings control for an HTML page.

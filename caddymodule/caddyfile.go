@@ -36,8 +36,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			same_site lax|strict
 //		}
 //		category <name> [off] {
-//			label <text>
-//			description <text>
+//			label [<lang>] <text>
+//			description [<lang>] <text>
 //			cookies <pattern...>
 //			replace_cookies
 //			cookie_domain <domain>
@@ -290,11 +290,16 @@ func (p *cfParser) category() error {
 	opts := map[string]bool{}
 	for nesting := d.Nesting(); !c.Disabled && d.NextBlock(nesting); {
 		sub := d.Val()
-		if opts[sub] && sub != "cookies" {
-			return d.Errf("category %s: %s is set twice", c.Name, sub)
+		args := d.RemainingArgs()
+		key := sub
+		if (sub == "label" || sub == "description") && len(args) == 2 {
+			key += " " + strings.ToLower(args[0]) // one per language
 		}
-		opts[sub] = true
-		if err := parseCategoryOption(d, &c, sub, d.RemainingArgs()); err != nil {
+		if opts[key] && sub != "cookies" {
+			return d.Errf("category %s: %s is set twice", c.Name, key)
+		}
+		opts[key] = true
+		if err := parseCategoryOption(d, &c, sub, args); err != nil {
 			return err
 		}
 	}
@@ -325,11 +330,26 @@ func parseCategoryOption(d *caddyfile.Dispenser, c *CategoryConfig, sub string, 
 		*dst = true
 		return nil
 	}
+	// label [<lang>] <text>, description [<lang>] <text>
+	perLang := func(def *string, byLang *map[string]string) error {
+		switch len(args) {
+		case 1:
+			*def = args[0]
+		case 2:
+			if *byLang == nil {
+				*byLang = map[string]string{}
+			}
+			(*byLang)[strings.ToLower(args[0])] = args[1]
+		default:
+			return d.Errf("category %s: %s takes [<lang>] <text>, e.g. %s de \"Statistik\"", c.Name, sub, sub)
+		}
+		return nil
+	}
 	switch sub {
 	case "label":
-		return one(&c.Label)
+		return perLang(&c.Label, &c.LangLabels)
 	case "description":
-		return one(&c.Description)
+		return perLang(&c.Description, &c.LangDescriptions)
 	case "cookie_domain":
 		return one(&c.CookieDomain)
 	case "cookie_path":

@@ -127,7 +127,7 @@ mode enforce }`, "mode is set twice"},
 		{`consent { category ads maybe }`, `only "off" may follow`},
 		{`consent { category ads { cookies /[/ } }`, "category ads:"},
 		{`consent { category ads { cookies } }`, "cookies needs at least one"},
-		{`consent { category ads { label } }`, "label takes one value"},
+		{`consent { category ads { label } }`, "label takes [<lang>] <text>"},
 		{`consent { category ads { label a
 label b } }`, "label is set twice"},
 		{`consent { category ads { colour red } }`, `unknown option "colour"`},

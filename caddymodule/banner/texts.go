@@ -36,6 +36,7 @@ type Texts struct {
 	OptOutHonored      string `key:"opt_out_honored"`      // US opt-out profile: shown when GPC was applied (CCPA regs §7025(c)(6))
 	DoNotSell          string `key:"do_not_sell"`          // US opt-out profile: the opt-out button
 	ObjectionNotice    string `key:"objection_notice"`     // UK profile: banner text (first-party statistics/preferences on, objection possible)
+	OptOutNotice       string `key:"opt_out_notice"`       // US profile: banner and preference page text (optional cookies on until the visitor opts out)
 	EmbedNotice        string `key:"embed_notice"`         // embed placeholder sentence; {vendor} and {category} are replaced
 	EmbedOpen          string `key:"embed_open"`           // embed placeholder link to the content on the vendor's site
 }
@@ -176,6 +177,7 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Opt-Out Request Honored",
 		DoNotSell:          "Do Not Sell or Share My Personal Information",
 		ObjectionNotice:    "We use cookies for statistics and to remember your preferences. You can object at any time below. Advertising cookies are only used if you allow them.",
+		OptOutNotice:       "We use cookies that are necessary for this site and optional ones for statistics, features and advertising. You can opt out of the sale or sharing of your personal information and of targeted advertising at any time.",
 		EmbedNotice:        "{vendor} is shown once you allow {category} cookies.",
 		EmbedOpen:          "Watch on {vendor}",
 	},
@@ -206,6 +208,7 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Opt-out-Anfrage berücksichtigt",
 		DoNotSell:          "Meine personenbezogenen Daten nicht verkaufen oder weitergeben",
 		ObjectionNotice:    "Wir verwenden Cookies für Statistiken und um Ihre Einstellungen zu speichern. Sie können dem unten jederzeit widersprechen. Werbe-Cookies setzen wir nur mit Ihrer Erlaubnis.",
+		OptOutNotice:       "Wir verwenden für diese Website notwendige Cookies sowie optionale für Statistik, Funktionen und Werbung. Sie können dem Verkauf oder der Weitergabe Ihrer personenbezogenen Daten und gezielter Werbung jederzeit widersprechen.",
 		EmbedNotice:        "{vendor} wird angezeigt, sobald Sie {category}-Cookies erlauben.",
 		EmbedOpen:          "Auf {vendor} ansehen",
 	},
@@ -236,6 +239,7 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Demande d'opposition respectée",
 		DoNotSell:          "Ne pas vendre ni partager mes informations personnelles",
 		ObjectionNotice:    "Nous utilisons des cookies pour des statistiques et pour mémoriser vos préférences. Vous pouvez vous y opposer à tout moment ci-dessous. Les cookies publicitaires ne sont utilisés qu'avec votre accord.",
+		OptOutNotice:       "Nous utilisons des cookies nécessaires à ce site et des cookies facultatifs pour les statistiques, les fonctionnalités et la publicité. Vous pouvez à tout moment refuser la vente ou le partage de vos informations personnelles et la publicité ciblée.",
 		EmbedNotice:        "{vendor} s'affiche dès que vous autorisez les cookies « {category} ».",
 		EmbedOpen:          "Voir sur {vendor}",
 	},
@@ -266,6 +270,7 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Solicitud de exclusión respetada",
 		DoNotSell:          "No vender ni compartir mi información personal",
 		ObjectionNotice:    "Usamos cookies para estadísticas y para recordar sus preferencias. Puede oponerse en cualquier momento a continuación. Las cookies publicitarias solo se usan si usted lo permite.",
+		OptOutNotice:       "Usamos cookies necesarias para este sitio y otras opcionales para estadísticas, funciones y publicidad. Puede excluirse en cualquier momento de la venta o el intercambio de su información personal y de la publicidad dirigida.",
 		EmbedNotice:        "{vendor} se muestra cuando permita las cookies de {category}.",
 		EmbedOpen:          "Ver en {vendor}",
 	},
@@ -296,6 +301,7 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Richiesta di opt-out rispettata",
 		DoNotSell:          "Non vendere né condividere i miei dati personali",
 		ObjectionNotice:    "Usiamo i cookie per statistiche e per ricordare le tue preferenze. Puoi opporti in qualsiasi momento qui sotto. I cookie pubblicitari sono usati solo con il tuo consenso.",
+		OptOutNotice:       "Usiamo cookie necessari per questo sito e cookie facoltativi per statistiche, funzionalità e pubblicità. Puoi opporti in qualsiasi momento alla vendita o condivisione dei tuoi dati personali e alla pubblicità mirata.",
 		EmbedNotice:        "{vendor} viene mostrato quando consenti i cookie «{category}».",
 		EmbedOpen:          "Guarda su {vendor}",
 	},
@@ -326,6 +332,7 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Opt-outverzoek gerespecteerd",
 		DoNotSell:          "Mijn persoonsgegevens niet verkopen of delen",
 		ObjectionNotice:    "Wij gebruiken cookies voor statistieken en om uw voorkeuren te onthouden. U kunt hieronder altijd bezwaar maken. Advertentiecookies gebruiken we alleen met uw toestemming.",
+		OptOutNotice:       "Wij gebruiken cookies die nodig zijn voor deze site en optionele cookies voor statistieken, functies en advertenties. U kunt zich altijd afmelden voor de verkoop of het delen van uw persoonsgegevens en voor gerichte advertenties.",
 		EmbedNotice:        "{vendor} wordt getoond zodra u {category}-cookies toestaat.",
 		EmbedOpen:          "Bekijken op {vendor}",
 	},
@@ -356,6 +363,7 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Żądanie rezygnacji uwzględnione",
 		DoNotSell:          "Nie sprzedawaj ani nie udostępniaj moich danych osobowych",
 		ObjectionNotice:    "Używamy plików cookie do statystyk i zapamiętywania Twoich preferencji. Poniżej możesz w każdej chwili wyrazić sprzeciw. Reklamowe pliki cookie stosujemy tylko za Twoją zgodą.",
+		OptOutNotice:       "Używamy plików cookie niezbędnych dla tej witryny oraz opcjonalnych do statystyk, funkcji i reklam. W każdej chwili możesz zrezygnować ze sprzedaży lub udostępniania swoich danych osobowych i z reklam ukierunkowanych.",
 		EmbedNotice:        "{vendor} pojawi się, gdy zezwolisz na pliki cookie „{category}”.",
 		EmbedOpen:          "Zobacz w serwisie {vendor}",
 	},
@@ -387,6 +395,7 @@ var builtinTexts = map[string]Texts{
 		OptOutHonored:      "Pedido de exclusão respeitado",
 		DoNotSell:          "Não vender nem partilhar as minhas informações pessoais",
 		ObjectionNotice:    "Usamos cookies para estatísticas e para lembrar as suas preferências. Pode opor-se a qualquer momento abaixo. Os cookies de publicidade só são usados com a sua autorização.",
+		OptOutNotice:       "Usamos cookies necessários para este site e cookies opcionais para estatísticas, funcionalidades e publicidade. Pode recusar a qualquer momento a venda ou partilha das suas informações pessoais e a publicidade direcionada.",
 		EmbedNotice:        "{vendor} é mostrado quando permitir os cookies de {category}.",
 		EmbedOpen:          "Ver em {vendor}",
 	},

@@ -185,6 +185,10 @@ type CategoryConfig struct {
 	Label string `json:"label,omitempty"`
 	// The description shown in the banner.
 	Description string `json:"description,omitempty"`
+	// Label and description per language (lang -> text), shown to
+	// visitors whose language matches; Label/Description otherwise.
+	LangLabels       map[string]string `json:"lang_labels,omitempty"`
+	LangDescriptions map[string]string `json:"lang_descriptions,omitempty"`
 	// Cookie patterns added to the category: exact names, globs with *
 	// and ?, or regular expressions between slashes. They are matched
 	// before the built-in patterns (the operator's rules win).

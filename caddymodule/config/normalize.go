@@ -225,6 +225,16 @@ func CheckCategory(cc CategoryConfig) error {
 	if cc.CookiePath != "" && !strings.HasPrefix(cc.CookiePath, "/") {
 		return errf(key, "category %s: cookie_path %q: must start with /", cc.Name, cc.CookiePath)
 	}
+	for what, m := range map[string]map[string]string{"label": cc.LangLabels, "description": cc.LangDescriptions} {
+		for lang, text := range m {
+			if !langRe.MatchString(strings.ToLower(lang)) {
+				return errf(key, "category %s: %s %s: %q is not a language tag such as de or pt-br", cc.Name, what, lang, lang)
+			}
+			if strings.TrimSpace(text) == "" {
+				return errf(key, "category %s: %s %s: the text is empty; write the text or remove the line", cc.Name, what, lang)
+			}
+		}
+	}
 	return nil
 }
 

@@ -9,7 +9,7 @@
 //
 //	v1.<base64url(JSON payload)>.<base64url(HMAC-SHA256(key, "v1." + payload))>
 //
-// The payload is {"categories":[…],"gpc":bool,"region":"…","profile":"…",
+// The payload is {"categories":[…],"first_party":[…],"gpc":bool,"region":"…","profile":"…",
 // "policy_version":"…","consent_id":"…","has_consent":bool,"iat":unix}.
 // Verify in any language: split on '.', recompute the HMAC over the first
 // two parts joined by '.', compare in constant time, decode the payload,
@@ -35,7 +35,11 @@ const MinKeyLen = 32
 
 // Context is what the header says about one request.
 type Context struct {
-	Categories    []string `json:"categories"`
+	Categories []string `json:"categories"`
+	// FirstParty lists categories allowed only for the site's own cookies
+	// and collectors, not for third-party tags (UK profile before a
+	// choice): server-side code may use them, tags it injects may not.
+	FirstParty    []string `json:"first_party,omitempty"`
 	GPC           bool     `json:"gpc"`
 	Region        string   `json:"region,omitempty"`
 	Profile       string   `json:"profile,omitempty"`

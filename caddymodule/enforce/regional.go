@@ -135,6 +135,7 @@ func (e *Engine) contextValue(d *Decision, now time.Time) string {
 	}
 	return e.rg.signer.Sign(consentheader.Context{
 		Categories:    e.pol.Names(d.Granted &^ d.TagHeld),
+		FirstParty:    firstParty(e, d),
 		GPC:           d.GPC,
 		Region:        d.Region,
 		Profile:       d.Profile,
@@ -186,4 +187,11 @@ func (d *Decision) ApplyRequest(r *http.Request) {
 			r.Header.Set(name, d.ContextHeader)
 		}
 	}
+}
+
+func firstParty(e *Engine, d *Decision) []string {
+	if d.TagHeld&d.Granted == 0 {
+		return nil
+	}
+	return e.pol.Names(d.Granted & d.TagHeld)
 }

@@ -193,3 +193,22 @@ func TestEmbedPlaceholderInVisitorsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// Before a UK visitor chooses, first-party analytics is allowed but
+// third-party tags are not: the context header says which is which.
+func TestContextHeaderFirstPartyUK(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	e := regionalEngine(t, func(c *config.Config) { c.ContextHeader = &config.ContextHeaderConfig{Key: "{env.X}"} })
+	if err := e.SetContextKey(key); err != nil {
+		t.Fatal(err)
+	}
+	d := e.Decide(inRegion("GB", navigation("http://shop.test/")), time.Now(), nil)
+	s, _ := consentheader.NewSigner(key)
+	ctx, err := s.Verify(d.ContextHeader, time.Now(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Allows("analytics") || !slices.Contains(ctx.FirstParty, "analytics") || !slices.Contains(ctx.FirstParty, "functional") {
+		t.Fatalf("UK before a choice: categories %v first_party %v; want analytics first-party only", ctx.Categories, ctx.FirstParty)
+	}
+}

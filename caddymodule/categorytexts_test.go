@@ -1,0 +1,55 @@
+package caddymodule
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+// Category labels and descriptions are translatable per language
+// (`label [<lang>] <text>`): a German visitor sees the German text, others
+// the default one; a bad language tag fails at adapt with its line.
+func TestCategoryTextsPerLanguage(t *testing.T) {
+	var parsed Handler
+	d := caddyfile.NewTestDispenser(`consent {
+		category analytics {
+			label "Statistics"
+			label de "Statistik"
+			description de "Hilft uns, die Website zu verbessern."
+		}
+	}`)
+	if err := parsed.UnmarshalCaddyfile(d); err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHandler(t, func(h *Handler) { h.Categories = parsed.Categories })
+	page := htmlUpstream("<!DOCTYPE html><html><body><p>x</p></body></html>", nil)
+	for lang, want := range map[string][]string{
+		"de-CH,de;q=0.9": {">Statistik<", "Hilft uns, die Website zu verbessern."},
+		"en":             {">Statistics<"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		req.Header.Set("Accept-Language", lang)
+		rec, err := serve(t, h, req, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(rec.Body.String(), w) {
+				t.Errorf("%s: banner lacks %q", lang, w)
+			}
+		}
+	}
+	bad := caddyfile.NewTestDispenser(`consent {
+		category analytics {
+			label "Deutsch!" "Statistik"
+		}
+	}`)
+	var b Handler
+	if err := b.UnmarshalCaddyfile(bad); err == nil || !strings.Contains(err.Error(), "language tag") || !strings.Contains(err.Error(), "Testfile:") {
+		t.Fatalf("bad language tag: %v; want an error naming the language tag and its place", err)
+	}
+}
