@@ -18,11 +18,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/consentgate/caddy-consent/caddymodule/banner"
 	"github.com/consentgate/caddy-consent/caddymodule/config"
 	"github.com/consentgate/caddy-consent/caddymodule/consentcookie"
 	"github.com/consentgate/caddy-consent/caddymodule/policy"
+	"github.com/consentgate/caddy-consent/caddymodule/region"
 	"github.com/consentgate/caddy-consent/caddymodule/trackers"
 )
 
@@ -143,6 +145,10 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 	e.bannerOn = cfg.Banner == nil || !cfg.Banner.Disabled
 	e.settingsOn = e.bannerOn && (cfg.Banner == nil || !cfg.Banner.NoSettingsControl)
 	e.unclassified = NewUnclassified(10000, 1<<20)
+	if ma := time.Duration(cfg.Cookie.MaxAge); ma > 0 && ma < region.Builtin()[region.EU].MinRefusalMemory {
+		warnings = append(warnings, policy.Warning{Message: fmt.Sprintf("cookie max_age %s: a refusal is forgotten (and the banner shown again) after %.0f days; "+
+			"EU practice and the Digital Omnibus proposal (Art. 88a) ask to remember it at least 6 months: use max_age 182d or more", ma, ma.Hours()/24)})
+	}
 	return e, warnings, nil
 }
 

@@ -51,3 +51,24 @@ func TestCategoryOffWithDefaultPresetsSaysHow(t *testing.T) {
 		t.Fatalf("error %v; want one naming the category and `presets none`", err)
 	}
 }
+
+// A consent lifetime under 6 months forgets refusals too early for EU
+// practice: the configuration loads with a warning that says so.
+func TestShortMaxAgeWarns(t *testing.T) {
+	cfg := &config.Config{Cookie: &config.CookieConfig{MaxAge: config.Duration(30 * 24 * time.Hour)}}
+	if err := cfg.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	codec, _ := consentcookie.New(cfg.Cookie.Name, []consentcookie.KeyPair{consentcookie.GenerateKeyPair()}, time.Hour)
+	_, warnings, err := New(cfg, codec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range warnings {
+		found = found || strings.Contains(w.Message, "at least 6 months")
+	}
+	if !found {
+		t.Fatalf("no warning about a 30-day max_age: %v", warnings)
+	}
+}
