@@ -54,8 +54,25 @@ func BenchmarkTrackerFreePageUnknown(b *testing.B) {
 	benchRewritePage(b, benchPage(false), allowNone, PageInfo{Host: "www.example.com", Unknown: func(string, string) {}})
 }
 
+// demoVendors is the vendor set of the demo and of `make bench`: every
+// default (not opt-in) preset plus generic-pixels (`preset ga4 meta-pixel
+// generic-pixels` adds to the defaults), keeping, as the engine does, only
+// vendors with tags to find in HTML.
+func demoVendors() []Vendor {
+	var out []Vendor
+	for _, v := range Presets() {
+		if v.OptIn && v.Name != "generic-pixels" {
+			continue
+		}
+		if len(v.ScriptHosts)+len(v.PixelHosts)+len(v.InlineSignatures)+len(v.EmbedHosts) > 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func benchRewritePage(b *testing.B, page []byte, allowed func(string) bool, info PageInfo) {
-	n, err := NewNeutralizer(Presets(), Options{})
+	n, err := NewNeutralizer(demoVendors(), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,4 +133,21 @@ func BenchmarkBlockerMiss(b *testing.B) {
 			b.Fatal("matched")
 		}
 	}
+}
+
+func TestDemoVendors(t *testing.T) {
+	vs := demoVendors()
+	names := map[string]bool{}
+	for _, v := range vs {
+		names[v.Name] = true
+	}
+	for _, want := range []string{"ga4", "meta-pixel", "youtube"} {
+		if !names[want] {
+			t.Errorf("demoVendors lacks %s", want)
+		}
+	}
+	if len(vs) < 50 {
+		t.Errorf("demoVendors has %d vendors; the demo enables every default preset", len(vs))
+	}
+	t.Logf("%d vendors", len(vs))
 }
