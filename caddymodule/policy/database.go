@@ -61,6 +61,10 @@ type dbRow struct {
 	retention string
 }
 
+// DatabaseRank is dbCategoryOf for the generator (tools/ocdgen), which
+// merges duplicate rows the same way: higher is more restrictive.
+func DatabaseRank(ocd string) int { return dbCategoryOf(ocd) }
+
 // dbCategoryOf maps an Open Cookie Database label onto a Database category
 // index, erring on the side of asking for consent: Security and Necessary →
 // necessary; Functional and Personalization → functional (the database's

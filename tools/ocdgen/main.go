@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"github.com/consentgate/caddy-consent/caddymodule/policy"
 	"io"
 	"os"
 	"sort"
@@ -49,18 +50,6 @@ func main() {
 
 type row struct {
 	name, wild, cat, vendor, retention string
-}
-
-func rank(cat string) int {
-	switch cat {
-	case "Necessary", "Security":
-		return 0
-	case "Functional", "Personalization":
-		return 1
-	case "Analytics":
-		return 2
-	}
-	return 3
 }
 
 // clean collapses whitespace (tabs and newlines included) to single spaces.
@@ -112,7 +101,7 @@ func generate(w io.Writer, data []byte, commit string) error {
 		}
 		n++
 		k := [2]string{r.name, r.wild}
-		if old, ok := merged[k]; !ok || rank(r.cat) > rank(old.cat) {
+		if old, ok := merged[k]; !ok || policy.DatabaseRank(r.cat) > policy.DatabaseRank(old.cat) {
 			merged[k] = r
 		}
 	}
