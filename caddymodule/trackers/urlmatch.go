@@ -32,7 +32,8 @@ type matcher struct {
 	// ".google-analytics.com", ...): walkOn when a longer key ends with it,
 	// walkKey when it is a key. The pre-filter walks a host's suffixes
 	// from the shortest and stops at the first unknown one.
-	walk map[string]uint8
+	walk     map[string]uint8
+	walkBits [1 << walkBitsLog / 64]uint64 // a Bloom filter (one hash) of walk's keys
 }
 
 const (
@@ -81,6 +82,10 @@ func newMatcher(vendors []Vendor) *matcher {
 				m.walk[k[j:]] |= walkOn
 			}
 		}
+	}
+	for k := range m.walk {
+		b := walkBit(suffixHash(k))
+		m.walkBits[b>>6] |= 1 << (b & 63)
 	}
 	return m
 }
@@ -439,7 +444,17 @@ func (m *matcher) hostAt(raw []byte, start int) bool {
 	for start < len(raw) && (raw[start] == '/' || raw[start] == '\\' || raw[start] == '\t' || raw[start] == '\n' || raw[start] == '\r') {
 		start++
 	}
+	// Common case: a plain lower-case host ended by the end of the
+	// authority, checked in place with one read of its bytes (what
+	// authorityMayMatch would decide: no '@', nothing to unescape).
 	end := start
+	for end < len(raw) && plainHostByte[raw[end]] {
+		end++
+	}
+	if end == len(raw) || authorityEnd(raw[end]) {
+		return m.hostPathMayMatch(trimDots(raw[start:end]), raw[end:])
+	}
+	end = start
 	for end < len(raw) && !authorityEnd(raw[end]) {
 		end++
 	}
@@ -493,6 +508,15 @@ var hostBytes = func() (t [256]uint8) {
 		case c <= ' ' || c == 0x7f || strings.IndexByte("#/:<>?@[\\]^|", byte(c)) >= 0:
 			t[c] = hbEnd
 		}
+	}
+	return t
+}()
+
+// plainHostByte marks the bytes of a lower-case host that hostMayMatch
+// takes as they are (hbHost, not upper-case).
+var plainHostByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = hostBytes[c] == hbHost && !(c >= 'A' && c <= 'Z')
 	}
 	return t
 }()
@@ -562,9 +586,15 @@ func (m *matcher) hostPathMayMatch(h, path []byte) bool {
 		return false
 	}
 	// Suffixes from the shortest: ".com", ".example.com", then the host.
+	// walkBits answers "certainly not in walk" without a map lookup.
+	x := uint32(fnvOffset)
 	for j := len(h) - 1; j > 0; j-- {
+		x = (x ^ uint32(h[j])) * fnvPrime
 		if h[j] != '.' {
 			continue
+		}
+		if !m.walkMayHave(x) {
+			return false
 		}
 		w := m.walk[string(h[j:])]
 		if w&walkKey != 0 && m.rulesMayMatch(m.hosts[string(h[j:])], path) {
@@ -574,7 +604,34 @@ func (m *matcher) hostPathMayMatch(h, path []byte) bool {
 			return false
 		}
 	}
-	return m.walk[string(h)]&walkKey != 0 && m.rulesMayMatch(m.hosts[string(h)], path)
+	x = (x ^ uint32(h[0])) * fnvPrime
+	return m.walkMayHave(x) && m.walk[string(h)]&walkKey != 0 && m.rulesMayMatch(m.hosts[string(h)], path)
+}
+
+// FNV-1a over a string's bytes from its last to its first: the hash of
+// each suffix is a step of the hash of the whole string.
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+func suffixHash(s string) uint32 {
+	x := uint32(fnvOffset)
+	for j := len(s) - 1; j >= 0; j-- {
+		x = (x ^ uint32(s[j])) * fnvPrime
+	}
+	return x
+}
+
+const walkBitsLog = 14
+
+func walkBit(x uint32) uint32 { return (x * 0x9E3779B1) >> (32 - walkBitsLog) }
+
+// walkMayHave reports whether the string of suffixHash x may be a key of
+// m.walk (false: certainly not).
+func (m *matcher) walkMayHave(x uint32) bool {
+	b := walkBit(x)
+	return m.walkBits[b>>6]&(1<<(b&63)) != 0
 }
 
 func (m *matcher) rulesMayMatch(rules []hostRule, rest []byte) bool {
