@@ -32,8 +32,9 @@ type matcher struct {
 	// ".google-analytics.com", ...): walkOn when a longer key ends with it,
 	// walkKey when it is a key. The pre-filter walks a host's suffixes
 	// from the shortest and stops at the first unknown one.
-	walk     map[string]uint8
-	walkBits [1 << walkBitsLog / 64]uint64 // a Bloom filter (one hash) of walk's keys
+	walk       map[string]uint8
+	dotlessKey bool                          // some key of hosts has no '.'; hostAt's dotless shortcut is off
+	walkBits   [1 << walkBitsLog / 64]uint64 // a Bloom filter (one hash) of walk's keys
 }
 
 const (
@@ -81,6 +82,11 @@ func newMatcher(vendors []Vendor) *matcher {
 			if k[j] == '.' {
 				m.walk[k[j:]] |= walkOn
 			}
+		}
+	}
+	for k := range m.hosts {
+		if !strings.Contains(k, ".") {
+			m.dotlessKey = true
 		}
 	}
 	for k := range m.walk {
@@ -458,7 +464,24 @@ func (m *matcher) hostAt(raw []byte, start int) bool {
 	for end < len(raw) && !authorityEnd(raw[end]) {
 		end++
 	}
-	return m.authorityMayMatch(raw[start:end], raw[end:])
+	a := raw[start:end]
+	if !m.dotlessKey && !mayHoldDot(a) {
+		// Every host read from a (whatever the reading) is dotless, and
+		// no key is: base64 in data: URLs ("AP///yH5BAEAAAAA...") lands here.
+		return false
+	}
+	return m.authorityMayMatch(a, raw[end:])
+}
+
+// mayHoldDot reports whether a host read from a may contain a dot: a has
+// one, or a percent-escape or non-ASCII byte that could decode to one.
+func mayHoldDot(a []byte) bool {
+	for _, c := range a {
+		if c == '.' || hostBytes[c] == hbEscaped {
+			return true
+		}
+	}
+	return false
 }
 
 // authorityEnd reports bytes that end a URL's authority, or the attribute
