@@ -3,6 +3,7 @@ package enforce
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/consentgate/caddy-consent/caddymodule/audit"
@@ -22,6 +23,10 @@ type Unclassified struct {
 	bytes     int
 	full      bool
 	announced bool
+	// news is set while there is something for TakeSightings (a pending
+	// sighting or an unannounced full memory), so the adapter's call on
+	// every response costs an atomic load, not the lock.
+	news atomic.Bool
 
 	// obs is the engine's Observer (see Engine.SetObserver). It lives here
 	// because this is the engine's one mutable part; it is set once,
@@ -61,6 +66,7 @@ func (u *Unclassified) note(name, line string) {
 	}
 	if len(u.names) >= u.maxNames || u.bytes+len(name) > u.maxBytes {
 		u.full = true
+		u.news.Store(!u.announced || len(u.pending) > 0)
 		return
 	}
 	name = strings.Clone(name)
@@ -73,6 +79,7 @@ func (u *Unclassified) note(name, line string) {
 			s.Attrs.Domain, s.Attrs.Path = strings.Clone(s.Attrs.Domain), strings.Clone(s.Attrs.Path)
 		}
 		u.pending = append(u.pending, s)
+		u.news.Store(true)
 	}
 }
 
@@ -89,8 +96,12 @@ func (u *Unclassified) Take() (names []string, full bool) {
 // TakeSightings is Take with the attributes of each first sighting, for
 // the cookie_unclassified event (audit.CookieAttrs.Fields).
 func (u *Unclassified) TakeSightings() (sightings []Sighting, full bool) {
+	if !u.news.Load() {
+		return nil, false
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.news.Store(false)
 	sightings, u.pending = u.pending, nil
 	if u.full && !u.announced {
 		u.announced, full = true, true
