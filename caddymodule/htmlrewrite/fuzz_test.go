@@ -31,7 +31,7 @@ func FuzzSplitInvariance(f *testing.F) {
 		if !bytes.Equal(whole.out, doc) && !bytes.Equal(whole.out, full.out) {
 			t.Fatalf("DocumentOnly: %q is neither the input nor %q", whole.out, full.out)
 		}
-		for _, tags := range []TagRewriter{nil, &fakeRewriter{}, &oversizeRewriter{}} {
+		for _, tags := range []TagRewriter{nil, &fakeRewriter{}, &oversizeRewriter{}, &filterRewriter{}} {
 			opts := testOpts()
 			opts.Tags = tags
 			opts.MaxHold = 48

@@ -42,6 +42,8 @@ const maxNameCache = 256
 type nameEntry struct {
 	name  string
 	flags uint8
+	// need is the TagFilter's word for a wanted start tag ("" for none).
+	need string
 }
 
 const (
@@ -82,9 +84,12 @@ func (r *Rewriter) lookupRaw(b []byte) *nameEntry {
 }
 
 func (r *Rewriter) fill(e *nameEntry, name string) {
-	e.name, e.flags = name, fKnown
+	e.name, e.flags, e.need = name, fKnown, ""
 	if r.opts.Tags != nil && r.opts.Tags.WantTag(name) {
 		e.flags |= fWanted
+		if tf, ok := r.opts.Tags.(TagFilter); ok {
+			e.need = tf.TagNeeds(name)
+		}
 	}
 	switch {
 	case rawState(name) != stData, name == "svg", name == "math":

@@ -78,6 +78,20 @@ type ElementRewriter interface {
 	RewriteElement(name string, startTag, text []byte) (newStart, newText []byte)
 }
 
+// TagFilter may be implemented by a TagRewriter that only changes some of
+// the start tags it wants: those whose raw bytes contain a word (an <a> is
+// only rewritten when it has a ping attribute). TagNeeds returns, for a
+// name WantTag accepted, that word in lower-case ASCII letters, or "" for
+// every tag. A complete start tag of at most MaxHold bytes that does not
+// contain the word in any ASCII case is passed unchanged without being
+// held or given to RewriteTag, so the scanner can skip it like a tag that
+// is not wanted. (A longer one is still oversized: OversizedTag decides.)
+// Like WantTag's, its answer must depend only on the name for the whole
+// document.
+type TagFilter interface {
+	TagNeeds(name string) string
+}
+
 // OversizeRewriter may be implemented by a TagRewriter that must not let a
 // tag it cannot inspect pass unchanged (fail closed). It is called, instead
 // of passing the held bytes through untouched, when more than MaxHold bytes
@@ -246,6 +260,7 @@ type Rewriter struct {
 	hold      []byte // held bytes from previous chunks
 	holdFrom  int    // index in p where the held bytes of this chunk start
 	tagWanted bool
+	tagNeed   string // the TagFilter's word for the current tag
 	// holdNameEnd is the offset in the held bytes of the end of a held
 	// start tag's name (where OversizedTag's bytes go).
 	holdNameEnd int

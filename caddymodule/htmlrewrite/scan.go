@@ -193,29 +193,46 @@ func (r *Rewriter) skipTags(i int) int {
 		if j == n {
 			return i
 		}
+		need := ""
 		if end && r.template == 0 {
 			// Outside templates and foreign content no end tag matters.
 		} else if e := &r.nameCache[nameSlot(p[s:j])]; e.flags != 0 && e.name == string(p[s:j]) {
 			// (the common case, inlined)
 			if end && e.flags&fEndMatters != 0 || !end && e.flags&(fWanted|fStartMatters) != 0 {
-				return i
+				if end || e.need == "" || e.flags&fStartMatters != 0 {
+					return i
+				}
+				need = e.need
 			}
 		} else if !r.boring(p[s:j], end) {
-			return i
+			if end || j-s > maxName {
+				return i
+			}
+			e := r.lookupRaw(p[s:j])
+			if e.need == "" || e.flags&fStartMatters != 0 {
+				return i
+			}
+			need = e.need
 		}
 		// The tag cannot matter: run its attribute states to its '>'.
+		// (A wanted tag that may lack the TagFilter's word likewise,
+		// then it is handed over unless complete and without the word.)
 		st := stBeforeAttrName
 		switch p[j] {
 		case '>':
-			i = j + 1
-			continue
+			j++
+			st = tagEnded
 		case '/':
 			st = stSelfClosingStartTag
 		}
-		if st == stBeforeAttrName {
+		switch st {
+		case stBeforeAttrName:
 			j, st = r.skipAttrs(j + 1)
-		} else {
+		case stSelfClosingStartTag:
 			j, st = r.attrs(j+1, st, false)
+		}
+		if need != "" && (st < tagEnded || j-i > r.maxHold || hasFold(p[i:j], need)) {
+			return i
 		}
 		if st < tagEnded {
 			// The chunk ended inside the tag: scanAttrs resumes it.
@@ -227,6 +244,25 @@ func (r *Rewriter) skipTags(i int) int {
 		}
 		i = j
 	}
+}
+
+// hasFold reports whether b contains the word w (lower-case ASCII letters)
+// in any ASCII case.
+func hasFold(b []byte, w string) bool {
+	c0 := w[0]
+	for k := 0; k+len(w) <= len(b); k++ {
+		if b[k]|0x20 != c0 {
+			continue
+		}
+		m := 1
+		for m < len(w) && b[k+m]|0x20 == w[m] {
+			m++
+		}
+		if m == len(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // boring reports whether a tag with this raw name can be skipped by

@@ -10,6 +10,7 @@ func (r *Rewriter) beginTag(end bool) {
 	r.tagName = ""
 	r.fontBreak = false
 	r.tagWanted = false
+	r.tagNeed = ""
 }
 
 func (r *Rewriter) appendNames(b []byte) {
@@ -126,6 +127,7 @@ func (r *Rewriter) nameDone() {
 	}
 	if r.opts.Tags != nil && r.hk == holdName && e != nil {
 		r.tagWanted = e.flags&fWanted != 0
+		r.tagNeed = e.need
 		if r.tagWanted || rawState(name) != stData && r.startIsHTML(name, false) {
 			r.hk = holdTag
 			r.holdNameEnd = 1 + r.nameLen
@@ -246,7 +248,7 @@ func (r *Rewriter) tagEnd(j int) int {
 			raw := r.held(j)
 			startTag := raw
 			var repl []byte
-			if r.tagWanted {
+			if r.tagWanted && (r.tagNeed == "" || hasFold(raw, r.tagNeed)) {
 				repl = r.opts.Tags.RewriteTag(name, raw)
 			}
 			if repl != nil {

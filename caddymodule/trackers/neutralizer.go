@@ -243,6 +243,16 @@ func (r *PageRewriter) WantTag(name string) bool {
 	return loadsURL(name)
 }
 
+// TagNeeds implements htmlrewrite.TagFilter: an <a> or <area> is only
+// rewritten for its ping attribute (RewriteTag returns nil for it without
+// "ping" in its bytes), so the scanner need not hold the others.
+func (r *PageRewriter) TagNeeds(name string) string {
+	if name == "a" || name == "area" {
+		return "ping"
+	}
+	return ""
+}
+
 // loadsURL lists the elements whose start tags PageRewriter inspects.
 func loadsURL(name string) bool {
 	switch name {
@@ -1151,4 +1161,5 @@ var (
 	_ htmlrewrite.TagRewriter      = (*PageRewriter)(nil)
 	_ htmlrewrite.ElementRewriter  = (*PageRewriter)(nil)
 	_ htmlrewrite.OversizeRewriter = (*PageRewriter)(nil)
+	_ htmlrewrite.TagFilter        = (*PageRewriter)(nil)
 )

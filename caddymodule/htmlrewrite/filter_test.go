@@ -1,0 +1,62 @@
+package htmlrewrite
+
+import (
+	"strings"
+	"testing"
+)
+
+// filterRewriter is oversizeRewriter (img and script wanted, img with
+// "track" rewritten, oversized tags marked) with a TagFilter: an img is
+// only given to RewriteTag when it contains "ping" in some case.
+type filterRewriter struct {
+	oversizeRewriter
+	tags []string // the tags RewriteTag received
+}
+
+func (f *filterRewriter) TagNeeds(name string) string {
+	if name == "img" {
+		return "ping"
+	}
+	return ""
+}
+
+func (f *filterRewriter) RewriteTag(name string, raw []byte) []byte {
+	f.tags = append(f.tags, string(raw))
+	return f.oversizeRewriter.RewriteTag(name, raw)
+}
+
+func TestTagFilter(t *testing.T) {
+	long := strings.Repeat("x", 60)
+	in := `<body><img src=track.gif><IMG PiNg=1 src=track.gif><img alt="ping" src=/a>` +
+		`<img title=` + long + ` src=/b><script src=t.js></script><a ping=x></a>`
+	want := `<body><img src=track.gif><img data-blocked PiNg=1 src=track.gif><img alt="ping" src=/a>` +
+		`<img data-oversized title=` + long + ` src=/b><script src=t.js></script><a ping=x></a>`
+	wantTags := []string{`<IMG PiNg=1 src=track.gif>`, `<img alt="ping" src=/a>`, `<script src=t.js>`}
+	for _, sizes := range [][]int{nil, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, {9, 20, 30, 7}} {
+		f := &filterRewriter{}
+		opts := testOpts()
+		opts.Tags = f
+		opts.MaxHold = 64
+		got := run(t, []byte(in), opts, sizes...)
+		if g := strings.Replace(string(got.out), testHead, "", 1); strings.Replace(g, testBanner, "", 1) != want {
+			t.Errorf("split %v:\n got %q\nwant %q", sizes, got.out, want)
+		}
+		if strings.Join(f.tags, "|") != strings.Join(wantTags, "|") {
+			t.Errorf("split %v: RewriteTag got %q, want %q", sizes, f.tags, wantTags)
+		}
+		if strings.Join(f.calls, "|") != "img" {
+			t.Errorf("split %v: OversizedTag calls %q, want [img]", sizes, f.calls)
+		}
+	}
+}
+
+func TestHasFold(t *testing.T) {
+	for _, c := range []struct {
+		b    string
+		want bool
+	}{{"", false}, {"pin", false}, {"ping", true}, {"xPINGx", true}, {"pIn g", false}, {"ppinG", true}, {"\xd0ING", false}} {
+		if got := hasFold([]byte(c.b), "ping"); got != c.want {
+			t.Errorf("hasFold(%q) = %v", c.b, got)
+		}
+	}
+}
