@@ -29,3 +29,37 @@ func TestRawPrefilterShortcuts(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkIndex: the direct-mapped suffix index answers exactly as the
+// maps for every suffix it holds and for suffixes it does not.
+func TestWalkIndex(t *testing.T) {
+	n, err := NewNeutralizer(Presets(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := n.m
+	if len(m.walkList) < 100 {
+		t.Fatalf("walkList has %d entries", len(m.walkList))
+	}
+	shared := 0
+	for k, w := range m.walk {
+		gw, rules := m.walkGet(suffixHash(k), []byte(k))
+		if gw != w || len(rules) != len(m.hosts[k]) || w&walkKey == 0 && rules != nil {
+			t.Errorf("walkGet(%q) = %d, %d rules; want %d, %d", k, gw, len(rules), w, len(m.hosts[k]))
+		}
+		if m.walkIdx[walkBit(suffixHash(k))] == walkShared {
+			shared++
+		}
+	}
+	if shared > len(m.walk)/4 {
+		t.Errorf("%d of %d suffixes share a slot", shared, len(m.walk))
+	}
+	for _, s := range []string{".example", ".co", "example.com", ".googl-analytics.com", "x", ".com."} {
+		if _, ok := m.walk[s]; ok {
+			continue
+		}
+		if w, rules := m.walkGet(suffixHash(s), []byte(s)); w != 0 || rules != nil {
+			t.Errorf("walkGet(%q) = %d, %v for a suffix not in walk", s, w, rules)
+		}
+	}
+}

@@ -33,9 +33,25 @@ type matcher struct {
 	// walkKey when it is a key. The pre-filter walks a host's suffixes
 	// from the shortest and stops at the first unknown one.
 	walk       map[string]uint8
-	dotlessKey bool                          // some key of hosts has no '.'; hostAt's dotless shortcut is off
-	walkBits   [1 << walkBitsLog / 64]uint64 // a Bloom filter (one hash) of walk's keys
+	dotlessKey bool // some key of hosts has no '.'; hostAt's dotless shortcut is off
+	// walkIdx maps walkBit of a walk key's suffixHash to 1 + its index in
+	// walkList, 0 when no key has that bit (the suffix is certainly not
+	// in walk), walkShared when several do (ask the maps). Most suffix
+	// lookups (".com", then the registered domain) are thus a string
+	// compare instead of a map access.
+	walkIdx  [1 << walkBitsLog]uint16
+	walkList []walkEntry
 }
+
+// walkEntry is one key of walk with its flags and, for a key of hosts,
+// its rules.
+type walkEntry struct {
+	key   string
+	w     uint8
+	rules []hostRule
+}
+
+const walkShared = 1<<16 - 1
 
 const (
 	walkOn uint8 = 1 << iota
@@ -89,9 +105,15 @@ func newMatcher(vendors []Vendor) *matcher {
 			m.dotlessKey = true
 		}
 	}
-	for k := range m.walk {
+	for k, w := range m.walk {
 		b := walkBit(suffixHash(k))
-		m.walkBits[b>>6] |= 1 << (b & 63)
+		switch {
+		case m.walkIdx[b] != 0 || len(m.walkList) >= walkShared-1:
+			m.walkIdx[b] = walkShared
+		default:
+			m.walkList = append(m.walkList, walkEntry{key: k, w: w, rules: m.hosts[k]})
+			m.walkIdx[b] = uint16(len(m.walkList))
+		}
 	}
 	return m
 }
@@ -373,7 +395,17 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 		}
 		i += off
 		off = i + 1
-		if m.anyLitAt(raw, i+1) || m.hostAfterSlash(raw, i) {
+		if i+1 < len(raw) {
+			// Inline: most slashes are followed by a path segment.
+			c := raw[i+1]
+			if m.anyFirst[c] && m.anyLitAt(raw, i+1) {
+				return true
+			}
+			if c != '/' && c != '\\' && c != '\t' && c != '\n' && c != '\r' {
+				continue
+			}
+		}
+		if m.hostAfterSlash(raw, i) {
 			return true
 		}
 	}
@@ -609,18 +641,14 @@ func (m *matcher) hostPathMayMatch(h, path []byte) bool {
 		return false
 	}
 	// Suffixes from the shortest: ".com", ".example.com", then the host.
-	// walkBits answers "certainly not in walk" without a map lookup.
 	x := uint32(fnvOffset)
 	for j := len(h) - 1; j > 0; j-- {
 		x = (x ^ uint32(h[j])) * fnvPrime
 		if h[j] != '.' {
 			continue
 		}
-		if !m.walkMayHave(x) {
-			return false
-		}
-		w := m.walk[string(h[j:])]
-		if w&walkKey != 0 && m.rulesMayMatch(m.hosts[string(h[j:])], path) {
+		w, rules := m.walkGet(x, h[j:])
+		if w&walkKey != 0 && m.rulesMayMatch(rules, path) {
 			return true
 		}
 		if w&walkOn == 0 {
@@ -628,7 +656,28 @@ func (m *matcher) hostPathMayMatch(h, path []byte) bool {
 		}
 	}
 	x = (x ^ uint32(h[0])) * fnvPrime
-	return m.walkMayHave(x) && m.walk[string(h)]&walkKey != 0 && m.rulesMayMatch(m.hosts[string(h)], path)
+	w, rules := m.walkGet(x, h)
+	return w&walkKey != 0 && m.rulesMayMatch(rules, path)
+}
+
+// walkGet returns walk's flags for the suffix s, whose suffixHash is x, and
+// its rules when it is a key of hosts.
+func (m *matcher) walkGet(x uint32, s []byte) (uint8, []hostRule) {
+	k := m.walkIdx[walkBit(x)]
+	switch k {
+	case 0:
+		return 0, nil
+	case walkShared:
+		w := m.walk[string(s)]
+		if w&walkKey == 0 {
+			return w, nil
+		}
+		return w, m.hosts[string(s)]
+	}
+	if e := &m.walkList[k-1]; e.key == string(s) {
+		return e.w, e.rules
+	}
+	return 0, nil
 }
 
 // FNV-1a over a string's bytes from its last to its first: the hash of
@@ -649,13 +698,6 @@ func suffixHash(s string) uint32 {
 const walkBitsLog = 14
 
 func walkBit(x uint32) uint32 { return (x * 0x9E3779B1) >> (32 - walkBitsLog) }
-
-// walkMayHave reports whether the string of suffixHash x may be a key of
-// m.walk (false: certainly not).
-func (m *matcher) walkMayHave(x uint32) bool {
-	b := walkBit(x)
-	return m.walkBits[b>>6]&(1<<(b&63)) != 0
-}
 
 func (m *matcher) rulesMayMatch(rules []hostRule, rest []byte) bool {
 	for _, hr := range rules {
