@@ -6,9 +6,14 @@ package trackers
 type sigMatcher struct {
 	class  [256]uint8 // byte → class; classSkip bytes are ignored
 	nclass int
-	delta  []int32   // state*nclass + class → next state
 	out    [][]int32 // state → vendor indices whose signature ends here
-	hasOut []bool    // state → len(out[state]) > 0
+	// scan's tables: cls is class with the ignored bytes in a column of
+	// their own (nclass) that stays in the state; next holds, per state s
+	// at s*ncol and class c, the next state t as t*ncol, or ^(t*ncol) when
+	// t has outputs. One load and one sign test per byte.
+	cls  [256]uint8
+	ncol int32
+	next []int32
 }
 
 const (
@@ -95,15 +100,15 @@ func newSigMatcher(vendors []Vendor) *sigMatcher {
 	// Failure links, breadth first; complete the transition table.
 	n := len(goTo)
 	fail := make([]int32, n)
-	m.delta = make([]int32, n*m.nclass)
+	delta := make([]int32, n*m.nclass) // state*nclass + class → next state
 	queue := make([]int32, 0, n)
 	for c := 0; c < m.nclass; c++ {
 		if t := goTo[0][c]; t >= 0 {
 			fail[t] = 0
-			m.delta[c] = t
+			delta[c] = t
 			queue = append(queue, t)
 		} else {
-			m.delta[c] = 0
+			delta[c] = 0
 		}
 	}
 	for len(queue) > 0 {
@@ -115,17 +120,37 @@ func newSigMatcher(vendors []Vendor) *sigMatcher {
 		for c := 0; c < m.nclass; c++ {
 			t := goTo[st][c]
 			if t >= 0 {
-				fail[t] = m.delta[int(fail[st])*m.nclass+c]
-				m.delta[int(st)*m.nclass+c] = t
+				fail[t] = delta[int(fail[st])*m.nclass+c]
+				delta[int(st)*m.nclass+c] = t
 				queue = append(queue, t)
 			} else {
-				m.delta[int(st)*m.nclass+c] = m.delta[int(fail[st])*m.nclass+c]
+				delta[int(st)*m.nclass+c] = delta[int(fail[st])*m.nclass+c]
 			}
 		}
 	}
-	m.hasOut = make([]bool, n)
+	hasOut := make([]bool, n)
 	for i, o := range m.out {
-		m.hasOut[i] = len(o) > 0
+		hasOut[i] = len(o) > 0
+	}
+	m.cls = m.class
+	for c := range m.cls {
+		if m.cls[c] == classSkip {
+			m.cls[c] = uint8(m.nclass)
+		}
+	}
+	ncol := m.nclass + 1
+	m.ncol = int32(ncol)
+	m.next = make([]int32, n*ncol)
+	for st := 0; st < n; st++ {
+		for c := 0; c < m.nclass; c++ {
+			t := delta[st*m.nclass+c]
+			x := t * m.ncol
+			if hasOut[t] {
+				x = ^x
+			}
+			m.next[st*ncol+c] = x
+		}
+		m.next[st*ncol+m.nclass] = int32(st * ncol)
 	}
 	return m
 }
@@ -142,22 +167,19 @@ func appendUnique(s []int32, v int32) []int32 {
 // scan calls found for every vendor whose signature occurs in text (a
 // vendor may be reported more than once).
 func (m *sigMatcher) scan(text []byte, found func(vendor int)) {
-	if len(m.delta) == 0 {
+	if len(m.next) == 0 {
 		return
 	}
-	delta, class, hasOut := m.delta, &m.class, m.hasOut
-	nc := int32(m.nclass)
+	next, cls := m.next, &m.cls
 	st := int32(0)
 	for _, b := range text {
-		c := class[b]
-		if c == classSkip {
-			continue
-		}
-		st = delta[st*nc+int32(c)]
-		if hasOut[st] {
-			for _, v := range m.out[st] {
+		x := next[st+int32(cls[b])]
+		if x < 0 {
+			x = ^x
+			for _, v := range m.out[x/m.ncol] {
 				found(int(v))
 			}
 		}
+		st = x
 	}
 }
