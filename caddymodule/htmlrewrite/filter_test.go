@@ -54,9 +54,35 @@ func TestHasFold(t *testing.T) {
 	for _, c := range []struct {
 		b    string
 		want bool
-	}{{"", false}, {"pin", false}, {"ping", true}, {"xPINGx", true}, {"pIn g", false}, {"ppinG", true}, {"\xd0ING", false}} {
+	}{{"", false}, {"pin", false}, {"ping", true}, {"xPINGx", true}, {"pIn g", false}, {"ppinG", true}, {"\xd0ING", false}, {"xxP", false}, {"pinP", false}, {"pinPinG", true}, {"PIN", false}} {
 		if got := hasFold([]byte(c.b), "ping"); got != c.want {
 			t.Errorf("hasFold(%q) = %v", c.b, got)
 		}
+	}
+}
+
+// TestNameCacheShared: names sharing a cache slot (ul and h1, p and svg)
+// are both kept, and every lookup returns its own name's entry.
+func TestNameCacheShared(t *testing.T) {
+	if nameSlot([]byte("ul")) != nameSlot([]byte("h1")) || nameSlot([]byte("p")) != nameSlot([]byte("svg")) {
+		t.Skip("the slot hash changed: pick other colliding names")
+	}
+	r := New(nil, Options{Tags: &fakeRewriter{}})
+	for range 3 {
+		for _, n := range []string{"ul", "h1", "UL", "H1", "p", "svg", "img", "P", "SVG"} {
+			e := r.lookupRaw([]byte(n))
+			if e.name != strings.ToLower(n) {
+				t.Fatalf("lookupRaw(%q) = %q", n, e.name)
+			}
+			if want := n == "img"; e.flags&fWanted != 0 != want {
+				t.Fatalf("lookupRaw(%q) wanted = %v", n, !want)
+			}
+			if want := n == "svg" || n == "SVG"; e.flags&fStartMatters != 0 != want {
+				t.Fatalf("lookupRaw(%q) start matters = %v", n, !want)
+			}
+		}
+	}
+	if e := &r.nameCache[nameSlot([]byte("ul"))^1]; e.name != "ul" && e.name != "h1" {
+		t.Errorf("ul and h1 do not share slots: neighbour holds %q", e.name)
 	}
 }

@@ -53,9 +53,11 @@ const (
 	fEndMatters                     // the end tag does (outside foreign content)
 )
 
-// nameSlot is the nameCache slot of a name: a direct-mapped cache in front
-// of the maps, because tag names repeat a lot (div, a, span…) and a compare
-// is much cheaper than a map lookup. It hashes the name lower-cased.
+// nameSlot is the nameCache slot of a name: a small cache in front of the
+// maps, because tag names repeat a lot (div, a, span…) and a compare is
+// much cheaper than a map lookup. It hashes the name lower-cased. A name
+// is in its slot or, when two frequent names share it (ul and h1, p and
+// svg), in the neighbouring slot nameSlot^1.
 func nameSlot(b []byte) int {
 	n := len(b)
 	return (int(lower(b[0]))*7 + int(lower(b[n-1]))*31 + n) & 127
@@ -63,18 +65,30 @@ func nameSlot(b []byte) int {
 
 // lookup returns the entry of a lower-case tag name (1 to maxName bytes).
 func (r *Rewriter) lookup(b []byte) *nameEntry {
-	e := &r.nameCache[nameSlot(b)]
-	if e.flags == 0 || e.name != string(b) {
-		r.fill(e, r.internSlow(b))
+	s := nameSlot(b)
+	e := &r.nameCache[s]
+	if e.flags != 0 && e.name == string(b) {
+		return e
 	}
+	if o := &r.nameCache[s^1]; o.flags != 0 && o.name == string(b) {
+		return o
+	}
+	// The name in slot s moves to the neighbouring slot.
+	if e.flags != 0 {
+		r.nameCache[s^1] = *e
+	}
+	r.fill(e, r.internSlow(b))
 	return e
 }
 
 // lookupRaw is lookup for a tag name as written (any case).
 func (r *Rewriter) lookupRaw(b []byte) *nameEntry {
-	e := &r.nameCache[nameSlot(b)]
-	if e.flags != 0 && e.name == string(b) {
+	s := nameSlot(b)
+	if e := &r.nameCache[s]; e.flags != 0 && e.name == string(b) {
 		return e
+	}
+	if o := &r.nameCache[s^1]; o.flags != 0 && o.name == string(b) {
+		return o
 	}
 	var buf [maxName]byte
 	for i, c := range b {
