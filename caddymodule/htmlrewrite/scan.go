@@ -249,17 +249,23 @@ func (r *Rewriter) skipTags(i int) int {
 // hasFold reports whether b contains the word w (lower-case ASCII letters)
 // in any ASCII case.
 func hasFold(b []byte, w string) bool {
-	c0 := w[0]
-	for k := 0; k+len(w) <= len(b); k++ {
-		if b[k]|0x20 != c0 {
-			continue
-		}
-		m := 1
-		for m < len(w) && b[k+m]|0x20 == w[m] {
-			m++
-		}
-		if m == len(w) {
-			return true
+	for _, c := range [2]byte{w[0], w[0] &^ 0x20} {
+		for k := 0; ; {
+			i := bytes.IndexByte(b[k:], c)
+			if i < 0 {
+				break
+			}
+			k += i + 1
+			if k-1+len(w) > len(b) {
+				break
+			}
+			m := 1
+			for m < len(w) && b[k-1+m]|0x20 == w[m] {
+				m++
+			}
+			if m == len(w) {
+				return true
+			}
 		}
 	}
 	return false
