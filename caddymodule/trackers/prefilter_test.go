@@ -23,6 +23,12 @@ func TestRawPrefilterShortcuts(t *testing.T) {
 		{`<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`, true},
 		{`<img src="https://user@www.google-analytics.com/collect">`, true},
 		{`<img src="https://unknown.example/collect">`, false},
+		// Path-relative "*/" entries at a value's start, however quoted.
+		{`<img src="matomo.php?idsite=1">`, true},
+		{`<img src=matomo.php>`, true},
+		{`<img src = ' "matomo.php'>`, true},
+		{`<img alt="" src='matomo.php'>`, true},
+		{`<img src="xmatomo.php" alt=matomo>`, false},
 	} {
 		if got := n.m.rawMayMatch([]byte(c.raw)); got != c.want {
 			t.Errorf("rawMayMatch(%s) = %v, want %v", c.raw, got, c.want)

@@ -440,6 +440,12 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 			i += off
 			off = i + 1
 			j := i + 1
+			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
+				j++
+			}
+			if j < len(raw) && !m.anyFirst[raw[j]] && !isSpace(raw[j]) && raw[j] != '"' && raw[j] != '\'' {
+				continue // (the common case, decided without the loop)
+			}
 			for j < len(raw) && (isSpace(raw[j]) || raw[j] == '"' || raw[j] == '\'') {
 				j++
 			}
