@@ -98,7 +98,11 @@
 // the TagRewriter does not want and that cannot change the tokenizer state
 // (raw text elements, svg, math, template, and anything inside foreign
 // content go the general way) runs only a straight-line loop over its
-// attributes to its '>', honouring quoted values. The general state
+// attributes to its '>', honouring quoted values. A wanted tag for which a
+// TagFilter names a word (ping for <a>) is run the same way and only taken
+// the general way when it contains the word, ends in a later write or
+// exceeds MaxHold; the general way applies the same test, so the output
+// does not depend on how the document is split. The general state
 // machine (scan.go, one function per state group) handles the rest.
 //
 // The tree builder is only approximated where tokenization depends on it:
