@@ -102,7 +102,11 @@
 // TagFilter names a word (ping for <a>) is run the same way and only taken
 // the general way when it contains the word, ends in a later write or
 // exceeds MaxHold; the general way applies the same test, so the output
-// does not depend on how the document is split. The general state
+// does not depend on how the document is split. Any other wanted tag is
+// run the same way when the TagRewriter is a TagSkipper, and passed over
+// when complete, within MaxHold and SkipTag answers for RewriteTag that it
+// stays unchanged (the trackers' cheap URL pre-filter for a first-party
+// <img>): it is then neither held nor tokenized twice. The general state
 // machine (scan.go, one function per state group) handles the rest.
 //
 // The tree builder is only approximated where tokenization depends on it:

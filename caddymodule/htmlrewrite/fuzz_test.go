@@ -31,7 +31,18 @@ func FuzzSplitInvariance(f *testing.F) {
 		if !bytes.Equal(whole.out, doc) && !bytes.Equal(whole.out, full.out) {
 			t.Fatalf("DocumentOnly: %q is neither the input nor %q", whole.out, full.out)
 		}
-		for _, tags := range []TagRewriter{nil, &fakeRewriter{}, &oversizeRewriter{}, &filterRewriter{}} {
+		// A TagSkipper answering for RewriteTag changes nothing.
+		{
+			opts := testOpts()
+			opts.MaxHold = 48
+			opts.Tags = &oversizeRewriter{}
+			want := run(t, doc, opts)
+			opts.Tags = &skipRewriter{}
+			if got := run(t, doc, opts); !bytes.Equal(got.out, want.out) {
+				t.Fatalf("TagSkipper:\n got %q\nwant %q", got.out, want.out)
+			}
+		}
+		for _, tags := range []TagRewriter{nil, &fakeRewriter{}, &oversizeRewriter{}, &filterRewriter{}, &skipRewriter{}} {
 			opts := testOpts()
 			opts.Tags = tags
 			opts.MaxHold = 48

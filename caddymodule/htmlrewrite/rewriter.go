@@ -92,6 +92,24 @@ type TagFilter interface {
 	TagNeeds(name string) string
 }
 
+// TagSkipper may be implemented by a TagRewriter that can tell cheaply,
+// from a complete start tag's raw bytes, that RewriteTag would return nil
+// for it. The scanner calls SkipTag instead of RewriteTag for a complete
+// wanted start tag of at most MaxHold bytes that it can pass over without
+// holding it (outside foreign content, a name that does not change the
+// tokenizer state, no TagFilter word for it), with the same name and raw
+// bytes RewriteTag would receive, at the same point of the document. When
+// SkipTag returns true, the tag is passed unchanged and RewriteTag is not
+// called for it: SkipTag must have done whatever RewriteTag would have done
+// besides returning nil (its answer stands for RewriteTag's). When it
+// returns false, it must have had no effect: the tag is then handled the
+// general way and RewriteTag is called with the same bytes. The output is
+// thus the same whether or not a tag is skipped (for instance when it is
+// split across writes and cannot be).
+type TagSkipper interface {
+	SkipTag(name string, raw []byte) bool
+}
+
 // OversizeRewriter may be implemented by a TagRewriter that must not let a
 // tag it cannot inspect pass unchanged (fail closed). It is called, instead
 // of passing the held bytes through untouched, when more than MaxHold bytes
@@ -261,6 +279,7 @@ type Rewriter struct {
 	holdFrom  int    // index in p where the held bytes of this chunk start
 	tagWanted bool
 	tagNeed   string // the TagFilter's word for the current tag
+	skipper   TagSkipper
 	// holdNameEnd is the offset in the held bytes of the end of a held
 	// start tag's name (where OversizedTag's bytes go).
 	holdNameEnd int
@@ -298,6 +317,7 @@ func (r *Rewriter) Reset(dst io.Writer, opts Options) {
 	if r.maxHold <= 0 {
 		r.maxHold = DefaultMaxHold
 	}
+	r.skipper, _ = opts.Tags.(TagSkipper)
 }
 
 // Inserted reports whether HeadStart and BodyStart have been inserted (their

@@ -194,29 +194,31 @@ func (r *Rewriter) skipTags(i int) int {
 			return i
 		}
 		need := ""
+		wanted := "" // the name of a wanted start tag that may be passed over
 		if end && r.template == 0 {
 			// Outside templates and foreign content no end tag matters.
 		} else if e := &r.nameCache[nameSlot(p[s:j])]; e.flags != 0 && e.name == string(p[s:j]) {
 			// (the common case, inlined)
 			if end && e.flags&fEndMatters != 0 || !end && e.flags&(fWanted|fStartMatters) != 0 {
-				if end || e.need == "" || e.flags&fStartMatters != 0 {
+				if end || e.need == "" && r.skipper == nil || e.flags&fStartMatters != 0 {
 					return i
 				}
-				need = e.need
+				need, wanted = e.need, e.name
 			}
 		} else if !r.boring(p[s:j], end) {
 			if end || j-s > maxName {
 				return i
 			}
 			e := r.lookupRaw(p[s:j])
-			if e.need == "" || e.flags&fStartMatters != 0 {
+			if e.need == "" && r.skipper == nil || e.flags&fStartMatters != 0 {
 				return i
 			}
-			need = e.need
+			need, wanted = e.need, e.name
 		}
 		// The tag cannot matter: run its attribute states to its '>'.
 		// (A wanted tag that may lack the TagFilter's word likewise,
-		// then it is handed over unless complete and without the word.)
+		// then it is handed over unless complete and without the word;
+		// without a word, unless complete and TagSkipper skips it.)
 		st := stBeforeAttrName
 		switch p[j] {
 		case '>':
@@ -231,7 +233,14 @@ func (r *Rewriter) skipTags(i int) int {
 		case stSelfClosingStartTag:
 			j, st = r.attrs(j+1, st, false)
 		}
-		if need != "" && (st < tagEnded || j-i > r.maxHold || hasFold(p[i:j], need)) {
+		if wanted != "" && (st < tagEnded || j-i > r.maxHold) {
+			return i
+		}
+		if need != "" {
+			if hasFold(p[i:j], need) {
+				return i
+			}
+		} else if wanted != "" && !r.skipper.SkipTag(wanted, p[i:j]) {
 			return i
 		}
 		if st < tagEnded {

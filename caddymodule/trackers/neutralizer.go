@@ -253,6 +253,44 @@ func (r *PageRewriter) TagNeeds(name string) string {
 	return ""
 }
 
+// SkipTag implements htmlrewrite.TagSkipper: it answers for RewriteTag,
+// without the scanner holding the tag, when RewriteTag's cheap first checks
+// already return nil (no refused vendor's host can be in the tag's bytes,
+// no <base> to another host in effect, no srcdoc). It reports unknown hosts
+// as RewriteTag would. Anything else (a <base>, an <a ping>, a tag that may
+// reference a vendor) is left to RewriteTag.
+func (r *PageRewriter) SkipTag(name string, raw []byte) bool {
+	if name == "base" {
+		return false
+	}
+	if !r.active {
+		if r.page.Unknown != nil && reportsUnknown(name) {
+			r.checkUnknown(name, raw)
+		}
+		return true
+	}
+	switch name {
+	case "a", "area":
+		return false
+	case "iframe", "frame":
+		if r.baseHost != "" || hasFoldASCII(raw, "srcdoc") {
+			return false
+		}
+	default:
+		if !loadsURL(name) {
+			return true
+		}
+		if r.baseHost != "" {
+			return false
+		}
+	}
+	if r.n.m.rawMayMatch(raw) {
+		return false
+	}
+	r.checkUnknown(name, raw)
+	return true
+}
+
 // loadsURL lists the elements whose start tags PageRewriter inspects.
 func loadsURL(name string) bool {
 	switch name {
