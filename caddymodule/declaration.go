@@ -275,7 +275,13 @@ func (h *Handler) tagRewriter(x *exchange) *trackers.PageRewriter {
 // logUnknownTracker logs tracker_unclassified the first time a page
 // loads something from a third-party host no preset or vendor knows.
 func (h *Handler) logUnknownTracker(x *exchange, host, tag string) {
+	if x.unknownLogged >= maxLinesPerKind {
+		return // the host is reported by a later page
+	}
 	first, full := h.inv.firstUnknown(host)
+	if first {
+		x.unknownLogged++
+	}
 	if full {
 		h.logger.Warn(audit.TrackerUnclassified, zap.String("note", "too many distinct unclassified third-party hosts; no longer reporting new ones until the next config load"))
 	}

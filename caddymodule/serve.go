@@ -30,7 +30,14 @@ type exchange struct {
 	// itself (a blocked collector): the upstream's response is none of
 	// enforce mode's business, so nothing about it is recorded.
 	passive bool
+	// unknownLogged counts tracker_unclassified lines of this response.
+	unknownLogged int
 }
+
+// maxLinesPerKind bounds the lines of one event kind a single response may
+// write besides its one enforcement event (consent_cookie_invalid,
+// cookie_unclassified, tracker_unclassified), whatever the request carries.
+const maxLinesPerKind = 4
 
 // recorder is the per-response evidence (one enforcement event) that also
 // counts metrics.
@@ -165,7 +172,16 @@ func (h *Handler) logUnclassified(x *exchange) {
 
 // logInvalid logs the consent cookies the engine refused, with the reason.
 func (h *Handler) logInvalid(x *exchange) {
-	for _, inv := range x.d.Invalid {
+	for i, inv := range x.d.Invalid {
+		if i >= maxLinesPerKind {
+			// A request with many consent cookies: count them all, log
+			// one line for the rest.
+			metrics.invalid.WithLabelValues(inv.Reason).Inc()
+			if i == len(x.d.Invalid)-1 {
+				h.logger.Info(audit.ConsentCookieInvalid, append(x.fields(), zap.String("reason", "too_many"), zap.Int("more", i+1-maxLinesPerKind))...)
+			}
+			continue
+		}
 		c := inv.Consent
 		fields := append(x.fields(), zap.String("reason", inv.Reason))
 		switch inv.Reason {

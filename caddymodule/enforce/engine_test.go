@@ -333,3 +333,28 @@ func TestCookieDatabaseDefault(t *testing.T) {
 		t.Errorf("cookie_database off: %+v, want unknown", v)
 	}
 }
+
+// However many unknown names one request carries, one response reports at
+// most MaxSightingsPerTake of them; later responses report the rest.
+func TestUnclassifiedLinesPerResponseBounded(t *testing.T) {
+	u := NewUnclassified(1000, 1<<20)
+	for i := 0; i < 20; i++ {
+		u.Note(fmt.Sprintf("unknown_%02d", i))
+	}
+	seen := map[string]bool{}
+	for call := 0; call < 10; call++ {
+		s, _ := u.TakeSightings()
+		if len(s) > MaxSightingsPerTake {
+			t.Fatalf("one take returned %d sightings", len(s))
+		}
+		for _, x := range s {
+			seen[x.Name] = true
+		}
+	}
+	if len(seen) != 20 {
+		t.Fatalf("%d of 20 names reported over later responses", len(seen))
+	}
+	if s, _ := u.TakeSightings(); s != nil {
+		t.Fatalf("left over: %v", s)
+	}
+}

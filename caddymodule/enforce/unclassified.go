@@ -46,6 +46,10 @@ func NewUnclassified(maxNames, maxBytes int) *Unclassified {
 	return &Unclassified{names: map[string]struct{}{}, maxNames: maxNames, maxBytes: maxBytes}
 }
 
+// MaxSightingsPerTake bounds the first sightings one TakeSightings call
+// (one response) returns.
+const MaxSightingsPerTake = 4 // the adapter's maxLinesPerKind
+
 // maxPending bounds names noted but not yet taken by the adapter.
 const maxPending = 64
 
@@ -101,8 +105,12 @@ func (u *Unclassified) TakeSightings() (sightings []Sighting, full bool) {
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.news.Store(false)
-	sightings, u.pending = u.pending, nil
+	// At most MaxSightingsPerTake a call, so no request writes more than a
+	// few cookie_unclassified lines; the rest follow on later responses.
+	n := min(len(u.pending), MaxSightingsPerTake)
+	sightings = append([]Sighting(nil), u.pending[:n]...)
+	u.pending = append(u.pending[:0], u.pending[n:]...)
+	u.news.Store(len(u.pending) > 0)
 	if u.full && !u.announced {
 		u.announced, full = true, true
 	}
