@@ -14,6 +14,12 @@ import (
 // It returns the whole-run result.
 func checkSplits(t *testing.T, in []byte, opts Options) result {
 	t.Helper()
+	return checkSplitsRand(t, in, opts, rand.New(rand.NewSource(int64(len(in)))), 20)
+}
+
+// checkSplitsRand is checkSplits with the random splits drawn from rng.
+func checkSplitsRand(t *testing.T, in []byte, opts Options, rng *rand.Rand, rounds int) result {
+	t.Helper()
 	want := run(t, in, opts)
 	check := func(sizes []int) {
 		t.Helper()
@@ -30,8 +36,7 @@ func checkSplits(t *testing.T, in []byte, opts Options) result {
 		ones[k] = 1
 	}
 	check(ones)
-	rng := rand.New(rand.NewSource(int64(len(in))))
-	for range 20 {
+	for range rounds {
 		check(randomSizes(rng, len(in)))
 	}
 	return want

@@ -237,27 +237,7 @@ func TestSplitInvariance(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for _, c := range tableCases {
 		t.Run(c.name, func(t *testing.T) {
-			in := []byte(c.in)
-			opts := testOpts()
-			want := run(t, in, opts)
-			check := func(sizes []int) {
-				t.Helper()
-				got := run(t, in, opts, sizes...)
-				if !bytes.Equal(got.out, want.out) || got.head != want.head || got.body != want.body {
-					t.Fatalf("split %v: got %q (%v,%v), want %q (%v,%v)", sizes, got.out, got.head, got.body, want.out, want.head, want.body)
-				}
-			}
-			for k := 0; k <= len(in); k++ {
-				check([]int{k})
-			}
-			ones := make([]int, len(in))
-			for k := range ones {
-				ones[k] = 1
-			}
-			check(ones)
-			for range 50 {
-				check(randomSizes(rng, len(in)))
-			}
+			checkSplitsRand(t, []byte(c.in), testOpts(), rng, 50)
 		})
 	}
 }
