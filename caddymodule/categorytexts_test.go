@@ -43,6 +43,17 @@ func TestCategoryTextsPerLanguage(t *testing.T) {
 			}
 		}
 	}
+	// The cookie declaration names the category in the visitor's language too.
+	decl := httptest.NewRequest(http.MethodGet, "/_consent/cookies", nil)
+	decl.Header.Set("Accept", "application/json")
+	decl.Header.Set("Accept-Language", "de")
+	rec, err := serve(t, h, decl, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.Body.String(), `"label":"Statistik"`) {
+		t.Errorf("declaration in German lacks the operator's label: %s", rec.Body.String())
+	}
 	bad := caddyfile.NewTestDispenser(`consent {
 		category analytics {
 			label "Deutsch!" "Statistik"

@@ -304,11 +304,17 @@ func cookieFacts(name string) (vendor, purpose, retention string, ok bool) {
 // declarationCategories lists the configured categories for the
 // declaration. Built-in categories the operator did not relabel are left
 // empty so the renderer fills them in the page's language.
-func (h *Handler) declarationCategories() []inventory.CategoryInfo {
+func (h *Handler) declarationCategories(lang string) []inventory.CategoryInfo {
 	cats := h.policy.Categories()
 	out := make([]inventory.CategoryInfo, len(cats))
 	for i, c := range cats {
 		out[i] = inventory.CategoryInfo{Name: c.Name, Required: c.Required}
+		if cc, ok := h.categoryConfig(c.Name); ok && (len(cc.LangLabels) > 0 || len(cc.LangDescriptions) > 0) {
+			// The operator's per-language texts (categoryTexts falls back
+			// to their default texts or the built-in translation).
+			out[i].Label, out[i].Description = h.categoryTexts(c.Name, c.Label, c.Description, lang)
+			continue
+		}
 		if _, _, builtin := banner.CategoryText("en", c.Name); h.customizedTexts[c.Name] || !builtin || h.renderer == nil {
 			out[i].Label, out[i].Description = c.Label, c.Description
 		}
@@ -334,7 +340,7 @@ func (h *Handler) serveDeclaration(w http.ResponseWriter, r *http.Request) error
 	if h.renderer != nil {
 		lang = h.renderer.DeclarationLang(h.renderer.Negotiate(r.Header.Get("Accept-Language")))
 	}
-	d := inv.store.DeclarationIn(lang, h.declarationCategories(), cookieFacts)
+	d := inv.store.DeclarationIn(lang, h.declarationCategories(lang), cookieFacts)
 	htmlOK := h.renderer != nil && h.engine.BannerOn()
 	hdr := w.Header()
 	hdr.Set("Vary", "Accept, Accept-Language")

@@ -394,7 +394,14 @@ func (e *Engine) placeholderText(lang string) trackers.PlaceholderText {
 	pt := trackers.PlaceholderText{Notice: text("embed_notice", tx.EmbedNotice), Open: text("embed_open", tx.EmbedOpen), Categories: map[string]string{}}
 	for _, c := range e.pol.Categories() {
 		label := c.Label
-		if !slices.ContainsFunc(e.cfg.Categories, func(cc config.CategoryConfig) bool { return cc.Name == c.Name && cc.Label != "" }) {
+		i := slices.IndexFunc(e.cfg.Categories, func(cc config.CategoryConfig) bool { return cc.Name == c.Name })
+		switch {
+		case i >= 0 && e.cfg.Categories[i].LangLabels[lang] != "":
+			label = e.cfg.Categories[i].LangLabels[lang]
+		case i >= 0 && e.cfg.Categories[i].LangLabels[base] != "":
+			label = e.cfg.Categories[i].LangLabels[base]
+		case i >= 0 && e.cfg.Categories[i].Label != "":
+		default:
 			if l, _, ok := banner.CategoryText(lang, c.Name); ok {
 				label = l
 			}

@@ -212,3 +212,18 @@ func TestContextHeaderFirstPartyUK(t *testing.T) {
 		t.Fatalf("UK before a choice: categories %v first_party %v; want analytics first-party only", ctx.Categories, ctx.FirstParty)
 	}
 }
+
+// The operator's per-language category label names the category in the
+// placeholder too.
+func TestEmbedPlaceholderUsesOperatorLangLabels(t *testing.T) {
+	e := testEngine(t, func(c *config.Config) {
+		c.EmbedPlaceholder = true
+		c.Categories = []config.CategoryConfig{{Name: "advertising", LangLabels: map[string]string{"de": "Partnerwerbung"}}}
+	})
+	if got := e.placeholderText("de-AT").Categories["advertising"]; got != "Partnerwerbung" {
+		t.Fatalf("de-AT: %q", got)
+	}
+	if got := e.placeholderText("fr").Categories["advertising"]; got != "Publicité" {
+		t.Fatalf("fr: %q", got)
+	}
+}
