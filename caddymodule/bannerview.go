@@ -176,13 +176,26 @@ func (h *Handler) adjustCSP(hdr http.Header, inlineScript bool) string {
 // hashConfig identifies the enforcing configuration in consent events, so
 // an auditor can tell which rules were in force.
 func (h *Handler) hashConfig() string {
+	var vendors []string
+	for _, v := range h.engine.EnabledVendors() {
+		vendors = append(vendors, v.Name+"="+v.Category)
+	}
 	b, _ := json.Marshal(struct {
-		Policy     string
-		Categories any
-		Unknown    string
-		Mode       string
-		Banner     string
-	}{h.PolicyVersion, h.policy.Categories(), h.UnknownCookies, h.Mode, h.renderer.ContentHash()})
+		Policy      string
+		Categories  any
+		Unknown     string
+		Mode        string
+		Banner      string
+		Vendors     []string // enabled presets and vendors with their categories
+		VendorRules any      // the operator's own vendors' hosts and patterns
+		Blocks      any
+		ConsentMode any
+		Database    string
+		Region      any
+		URLTracking any
+		GPC         any
+	}{h.PolicyVersion, h.policy.Categories(), h.UnknownCookies, h.Mode, h.renderer.ContentHash(),
+		vendors, h.Vendors, h.Blocks, h.engine.ConsentMode(), h.CookieDatabase, h.Region, h.URLTracking, h.GPC})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

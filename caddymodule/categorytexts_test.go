@@ -64,3 +64,23 @@ func TestCategoryTextsPerLanguage(t *testing.T) {
 		t.Fatalf("bad language tag: %v; want an error naming the language tag and its place", err)
 	}
 }
+
+// The config_hash logged with every choice identifies the tracker rules in
+// force too: turning a preset off or moving it changes it.
+func TestConfigHashCoversTrackerRules(t *testing.T) {
+	base := newTestHandler(t, nil).configHash
+	for name, mod := range map[string]func(*Handler){
+		"preset off":   func(h *Handler) { h.PresetsDisabled = []string{"hotjar"} },
+		"preset moved": func(h *Handler) { h.Presets = []PresetConfig{{Name: "hotjar", Category: "advertising"}} },
+		"block rule":   func(h *Handler) { h.Blocks = []BlockRuleConfig{{Category: "analytics", Path: "/stats"}} },
+		"consent mode": func(h *Handler) { h.ConsentMode = &ConsentModeConfig{} },
+		"database off": func(h *Handler) { h.CookieDatabase = "off" },
+	} {
+		if got := newTestHandler(t, mod).configHash; got == base {
+			t.Errorf("%s: config_hash unchanged", name)
+		}
+	}
+	if again := newTestHandler(t, nil).configHash; again != base {
+		t.Error("config_hash is not stable for the same configuration")
+	}
+}
