@@ -28,6 +28,7 @@ func (e *Engine) compileRegional() error {
 	cfg := e.cfg
 	e.rg.pre = map[string]policy.Set{}
 	e.rg.tagHeld = map[string]policy.Set{}
+	e.rg.models = map[string]region.Model{}
 	if cfg.Region != nil {
 		res, err := region.NewResolver(cfg.Region.Profiles)
 		if err != nil {
@@ -35,6 +36,7 @@ func (e *Engine) compileRegional() error {
 		}
 		e.rg.resolver = res
 		for name, p := range region.Builtin() {
+			e.rg.models[name] = p.Model
 			var s policy.Set
 			for _, c := range p.PreChoice {
 				if i, ok := e.pol.Index(c); ok && !e.pol.Categories()[i].Required {
@@ -149,14 +151,14 @@ func (e *Engine) contextValue(d *Decision, now time.Time) string {
 // OptOut reports whether the visitor's profile is opt-out (US): optional
 // categories are on until the visitor opts out.
 func (d *Decision) OptOut() bool {
-	return d.Profile != "" && region.Builtin()[d.Profile].Model == region.OptOut
+	return d.Profile != "" && d.e.rg.models[d.Profile] == region.OptOut
 }
 
 // BeforeChoiceAllowed reports whether, without a choice, the visitor's
 // profile already allows optional categories (UK, US): the banner then
 // shows them switched on, as they are.
 func (d *Decision) BeforeChoiceAllowed() bool {
-	return !d.HasConsent && d.Profile != "" && region.Builtin()[d.Profile].Model != region.OptIn
+	return !d.HasConsent && d.Profile != "" && d.e.rg.models[d.Profile] != region.OptIn
 }
 
 // ApplyRequest applies the request side of an enforce-mode decision to the
