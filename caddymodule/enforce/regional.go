@@ -22,6 +22,7 @@ type regional struct {
 	header   string                       // its name
 	pre      map[string]policy.Set        // profile -> categories allowed before a choice
 	tagHeld  map[string]policy.Set        // profile -> of those, categories whose third-party tags still wait
+	models   map[string]region.Model      // profile -> its consent model
 }
 
 func (e *Engine) compileRegional() error {
