@@ -242,13 +242,18 @@ func (d *Decision) Plan(method string, status int, hdr http.Header) Plan {
 				break
 			}
 		}
-		if p.Tags && !e.cfg.KeepCSPHosts {
+		if p.Tags && !e.cfg.KeepCSPHosts && hasCSP(hdr) {
 			p.CSPHosts = e.neutralizer.CSPHosts(d.Allowed)
 		}
 	}
 	p.Changes = p.Insert != InsertNone || p.ConsentMode || p.Tags
 	p.Rewrite = p.Changes || len(p.CSPHosts) > 0
 	return p
+}
+
+// hasCSP reports whether the response has a policy NarrowCSP may narrow.
+func hasCSP(hdr http.Header) bool {
+	return len(hdr["Content-Security-Policy"]) > 0 || len(hdr["Content-Security-Policy-Report-Only"]) > 0
 }
 
 // NarrowCSP removes hosts from the page's Content-Security-Policy fetch

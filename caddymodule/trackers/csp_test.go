@@ -1,6 +1,9 @@
 package trackers
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestRemoveHosts(t *testing.T) {
 	ga := []string{".google-analytics.com", ".analytics.google.com", "www.googletagmanager.com"}
@@ -91,4 +94,21 @@ func containsString(s []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// The Neutralizer's CSPHosts, cached per set of allowed categories, gives
+// what the uncached computation gives, for each set and again on reuse.
+func TestNeutralizerCSPHostsCached(t *testing.T) {
+	n := presetNeutralizer(t, Options{})
+	for _, allowed := range []func(string) bool{allowNone, allowOnly("analytics"), allowOnly("advertising"), allowOnly("analytics", "advertising", "functional"), allowNone} {
+		want := CSPHosts(n.vendors, allowed)
+		for range 2 {
+			if got := n.CSPHosts(allowed); !slices.Equal(got, want) {
+				t.Fatalf("cached CSPHosts differ:\n got %v\nwant %v", got, want)
+			}
+		}
+	}
+	if len(n.CSPHosts(allowNone)) == 0 || len(n.CSPHosts(allowOnly("analytics"))) >= len(n.CSPHosts(allowNone)) {
+		t.Error("allowing analytics should keep some hosts in the policy")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/publicsuffix"
@@ -75,6 +76,10 @@ type Neutralizer struct {
 	opts    Options
 	cats    []string // distinct vendor categories
 	catOf   []int    // vendor → index in cats
+	// csp caches CSPHosts per set of allowed categories (a bit per
+	// cats entry): a handful of distinct sets, computed once each
+	// instead of per response.
+	csp sync.Map // uint64 → []string
 }
 
 // NewNeutralizer validates vendors and builds the matchers.
@@ -123,8 +128,31 @@ func (n *Neutralizer) Vendors() []Vendor {
 }
 
 // CSPHosts is CSPHosts for the neutralizer's vendors; with
-// Options.YouTubeNoCookie, youtube-nocookie.com stays allowed.
+// Options.YouTubeNoCookie, youtube-nocookie.com stays allowed. The result
+// is computed once per set of allowed categories and shared: callers must
+// not modify it.
 func (n *Neutralizer) CSPHosts(allowed func(category string) bool) []string {
+	if len(n.cats) > 64 {
+		return n.cspHosts(allowed)
+	}
+	var mask uint64
+	for i, c := range n.cats {
+		if allowed(c) {
+			mask |= 1 << i
+		}
+	}
+	if v, ok := n.csp.Load(mask); ok {
+		return v.([]string)
+	}
+	hosts := n.cspHosts(func(c string) bool {
+		i := indexString(n.cats, c)
+		return i >= 0 && mask&(1<<i) != 0
+	})
+	n.csp.Store(mask, hosts)
+	return hosts
+}
+
+func (n *Neutralizer) cspHosts(allowed func(category string) bool) []string {
 	var keep func(string) bool
 	if n.opts.YouTubeNoCookie {
 		keep = func(h string) bool { return strings.HasSuffix("."+strings.TrimPrefix(h, "."), ".youtube-nocookie.com") }
