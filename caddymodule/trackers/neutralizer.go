@@ -802,6 +802,9 @@ func (r *PageRewriter) checkUnknown(name string, raw []byte) {
 	if r.page.Unknown == nil || !reportsUnknown(name) || len(r.reported) >= maxUnknownPerPage {
 		return
 	}
+	if r.baseHost == "" && hostless(raw) {
+		return // relative URLs only (a card's <img src="/img/..."): no host to look at
+	}
 	_, r.uspans = scanAttrs(raw, r.uspans)
 	attr := "src"
 	switch name {
@@ -855,18 +858,49 @@ func (r *PageRewriter) checkUnknown(name string, raw []byte) {
 	r.page.Unknown(host, name)
 }
 
+// hostless reports whether no URL in a raw tag can name a host: it has no
+// ':' (no scheme), no two slashes or backslashes in a row (tab and newline
+// characters in between are dropped by URL parsers, so they count as in a
+// row), and no character reference that could decode to one of those. Its
+// URLs are then relative to the document (or to its <base href>).
+func hostless(raw []byte) bool {
+	if bytes.IndexByte(raw, ':') >= 0 || bytes.IndexByte(raw, '\\') >= 0 || bytes.IndexByte(raw, '&') >= 0 {
+		return false
+	}
+	for off := 0; ; {
+		i := bytes.IndexByte(raw[off:], '/')
+		if i < 0 {
+			return true
+		}
+		off += i + 1
+		if j := skipTabNL(raw, off); j < len(raw) && raw[j] == '/' {
+			return false
+		}
+	}
+}
+
 // plainHost returns the host of a raw absolute or scheme-relative URL
 // value when it can be read without decoding (lower-case ASCII, no
 // userinfo, no character reference or escape); plain is false otherwise.
 // A relative URL, or one with a scheme other than http(s) (data:,
 // javascript:, blob:), gives an empty host.
 func plainHost(v []byte) (host []byte, plain bool) {
-	v = bytes.TrimLeft(v, " \t\n\r\f")
-	if bytes.IndexAny(v, "\\\t\n\r&%") >= 0 {
-		return nil, false
+	for len(v) > 0 && isSpace(v[0]) {
+		v = v[1:]
+	}
+	c := -1 // index of the first of ":/?#"
+	for k, b := range v {
+		switch b {
+		case '\\', '\t', '\n', '\r', '&', '%':
+			return nil, false
+		case ':', '/', '?', '#':
+			if c < 0 {
+				c = k
+			}
+		}
 	}
 	i := 0
-	if c := bytes.IndexAny(v, ":/?#"); c >= 0 && v[c] == ':' {
+	if c >= 0 && v[c] == ':' {
 		switch {
 		case c == 5 && equalFoldBytes(v[:6], "https:"):
 			i = 6
