@@ -2,8 +2,10 @@ package htmlrewrite
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,6 +15,10 @@ func benchPage(b *testing.B, file string, tags TagRewriter, chunk int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchBytes(b, page, tags, chunk)
+}
+
+func benchBytes(b *testing.B, page []byte, tags TagRewriter, chunk int) {
 	r := New(io.Discard, Options{})
 	opts := Options{HeadStart: []byte(testHead), BodyStart: []byte(testBanner), Tags: tags}
 	b.SetBytes(int64(len(page)))
@@ -84,6 +90,59 @@ func BenchmarkTrackerFreeNeutralize(b *testing.B) {
 	benchPage(b, "testdata/page-notrackers.html", &neutralizerLike{}, 32<<10)
 }
 
+// BenchmarkCardPageNeutralize: a ~100 KB shop page of product cards (the
+// page `make bench` serves: about 2,000 tags, most of them neither wanted
+// nor state-changing, an <img> and two <a> per card) with the GA4 and
+// Meta Pixel snippets in its head, and the neutralizer-like TagRewriter.
+func BenchmarkCardPageNeutralize(b *testing.B) {
+	benchBytes(b, cardPage(100<<10), &neutralizerLike{}, 32<<10)
+}
+
+// cardPage builds a shop page of about size bytes like bench/upstream's.
+func cardPage(size int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Shop</title>
+<link rel="stylesheet" href="/static/site.css">
+<script async src="https://www.googletagmanager.com/gtag/js?id=G-BENCH12345"></script>
+<script>
+  window.dataLayer = window.dataLayer || [];
+  function gtag(){dataLayer.push(arguments);}
+  gtag('js', new Date());
+  gtag('config', 'G-BENCH12345');
+</script>
+<noscript><img height="1" width="1" style="display:none" src="https://www.facebook.com/tr?id=1&ev=PageView&noscript=1"/></noscript>
+<style>.card { display: inline-block; }</style>
+</head>
+<body class="home">
+<main>
+`)
+	words := strings.Fields("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua cotton linen wool")
+	for i := 0; b.Len() < size-200; i++ {
+		fmt.Fprintf(&b, `<article class="card" id="p%[1]d" data-sku="SKU-%06[1]d">
+  <a href="/shop/product-%[1]d"><img src="/img/product-%[1]d.jpg" alt="Product %[1]d" loading="lazy" width="280" height="210"></a>
+  <h2><a href="/shop/product-%[1]d">Product number %[1]d, spring collection</a></h2>
+  <p class="price" data-currency="EUR">%[2]d.99 &euro;</p>
+  <p>`, i, 10+i%90)
+		for k := 0; k < 60; k++ {
+			if k > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(words[(i*7+k*13)%len(words)])
+		}
+		fmt.Fprintf(&b, `.</p>
+  <ul class="tags"><li>spring</li><li>cotton</li><li>size S&ndash;XL</li></ul>
+  <button type="button" class="add-to-cart" data-id="%[1]d" onclick="addToCart(%[1]d)">Add to cart</button>
+</article>
+`, i)
+	}
+	b.WriteString("</main>\n</body>\n</html>\n")
+	return b.Bytes()
+}
+
 // neutralizerLike answers WantTag and WantText like trackers.PageRewriter
 // with a category refused, and rewrites tags mentioning the GA4 or Meta
 // hosts and inline scripts calling gtag or fbq, with a cheap substring
@@ -107,10 +166,24 @@ func containsAny(b []byte, subs [][]byte) bool {
 
 func (t *neutralizerLike) WantTag(name string) bool {
 	switch name {
-	case "script", "img", "iframe", "link":
+	case "script", "img", "iframe", "link", "a":
 		return true
 	}
 	return false
+}
+
+// TagNeeds: like the neutralizer, an <a> matters only with a ping.
+func (t *neutralizerLike) TagNeeds(name string) string {
+	if name == "a" {
+		return "ping"
+	}
+	return ""
+}
+
+// SkipTag: like the neutralizer, a tag without a tracker host is passed
+// without being held.
+func (t *neutralizerLike) SkipTag(name string, raw []byte) bool {
+	return !containsAny(raw, trackerHosts)
 }
 
 func (t *neutralizerLike) inert(name string, raw []byte) []byte {
