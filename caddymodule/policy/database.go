@@ -1,9 +1,9 @@
 package policy
 
 import (
-	"bufio"
 	_ "embed"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"sort"
 	"strings"
@@ -45,12 +45,41 @@ type Facts struct {
 // Database is a compiled cookie database: a fallback classifier for cookie
 // names that no configured pattern names (Config.Database), and a source of
 // Facts. It is immutable and safe for concurrent use.
+//
+// It is two sorted tables, not a trie: a few thousand entries would cost
+// megabytes of trie nodes while the gateway runs, and more while they are
+// built. The strings of the embedded database are slices of the embedded
+// data, which lives in the binary: they cost no heap at all.
 type Database struct {
-	trie    trie
-	entries []Facts
-	exact   map[string]int32
-	wild    []int32 // indexes of wildcard entries, longest prefix first
+	exact    []dbEntry // exact names, sorted
+	wild     []dbEntry // wildcard prefixes (without '*'), sorted
+	patterns []string  // patterns[i] is wild[i].name + "*", for Facts
+	// slots is an open-addressing hash table of the exact names: index+1
+	// in exact, 0 for a free slot; len(slots)-1 is the mask.
+	slots []uint16
+	seed  maphash.Seed
+	// wildAt[c] .. wildAt[c+1] are the prefixes starting with byte c.
+	wildAt [257]uint16
 }
+
+// dbEntry is one entry of a Database.
+type dbEntry struct {
+	name      string // the exact name, or the wildcard's prefix
+	ocdCat    string
+	vendor    string
+	retention string
+	// parent is the index in Database.wild of the longest prefix of
+	// name (for a wildcard: the longest other one); -1 when there is none.
+	parent int32
+	cat    uint8 // Database category index
+	// cum is the bits (1<<category) of this entry and of every wildcard
+	// along parent: the categories of every entry matching this name
+	// (for a wildcard: every name whose longest matching prefix it is).
+	cum uint8
+}
+
+// maxDBEntries bounds each table, so that its offsets fit in uint16.
+const maxDBEntries = 1<<16 - 1
 
 // dbRow is one entry of a cookie database before compilation.
 type dbRow struct {
@@ -83,88 +112,200 @@ func dbCategoryOf(ocd string) int {
 }
 
 // newDatabase compiles rows. Rows with the same name and wildcard flag are
-// merged, keeping the most restrictive category (and that row's facts); a
-// wildcard row with an empty prefix would match every cookie and is
+// merged, keeping the most restrictive category (and the first row with
+// it); a wildcard row with an empty prefix would match every cookie and is
 // dropped. A wildcard never exempts a cookie from consent: a wildcard row
 // labelled Security or Necessary ("sb-", "clerk_") counts as functional,
 // since any tracker could take a name with that prefix; the real shapes of
-// those cookies are in the built-in necessary list.
-func newDatabase(rows []dbRow) *Database {
-	type key struct {
-		name string
-		wild bool
-	}
-	merged := map[key]dbRow{}
-	var order []key
+// those cookies are in the built-in necessary list. rows is reordered.
+func newDatabase(rows []dbRow) (*Database, error) {
+	kept := rows[:0]
 	for _, r := range rows {
 		r.name = strings.TrimSpace(r.name)
 		if r.wildcard {
 			r.name = strings.TrimRight(r.name, "*")
 		}
-		if r.name == "" {
+		if r.name != "" {
+			kept = append(kept, r)
+		}
+	}
+	rows = kept
+	// Stable, so that among rows of the same name and flag the first of
+	// the most restrictive category wins, whatever the input order.
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].name != rows[j].name {
+			return rows[i].name < rows[j].name
+		}
+		return !rows[i].wildcard && rows[j].wildcard
+	})
+	nExact, nWild := 0, 0
+	for i, r := range rows {
+		if i > 0 && rows[i-1].name == r.name && rows[i-1].wildcard == r.wildcard {
 			continue
 		}
-		k := key{r.name, r.wildcard}
-		old, ok := merged[k]
-		if !ok {
-			order = append(order, k)
-		}
-		if !ok || dbCategoryOf(r.ocdCat) > dbCategoryOf(old.ocdCat) {
-			merged[k] = r
-		}
-	}
-	sort.Slice(order, func(i, j int) bool {
-		if order[i].name != order[j].name {
-			return order[i].name < order[j].name
-		}
-		return !order[i].wild
-	})
-	d := &Database{exact: make(map[string]int32, len(order))}
-	b := newTrieBuilder()
-	for _, k := range order {
-		r := merged[k]
-		c := dbCategoryOf(r.ocdCat)
-		if r.wildcard && c == 0 {
-			c = 1
-		}
-		bit := Set(1) << uint(c)
-		f := Facts{Pattern: r.name, Wildcard: r.wildcard, Vendor: r.vendor, Category: dbCategoryNames[c], DatabaseCategory: r.ocdCat, Retention: r.retention}
-		idx := int32(len(d.entries))
 		if r.wildcard {
-			f.Pattern += "*"
-			b.addPrefix(r.name, bit)
-			d.wild = append(d.wild, idx)
+			nWild++
 		} else {
-			n := b.walk(r.name)
-			b.nodes[n].exact |= bit
-			d.exact[r.name] = idx
+			nExact++
 		}
-		d.entries = append(d.entries, f)
 	}
-	sort.SliceStable(d.wild, func(i, j int) bool {
-		return len(d.entries[d.wild[i]].Pattern) > len(d.entries[d.wild[j]].Pattern)
-	})
-	d.trie.nodes = b.finish()
-	return d
+	if nExact > maxDBEntries || nWild > maxDBEntries {
+		return nil, fmt.Errorf("cookie database has %d exact and %d wildcard entries; at most %d of each are supported", nExact, nWild, maxDBEntries)
+	}
+	d := &Database{exact: make([]dbEntry, 0, nExact), wild: make([]dbEntry, 0, nWild), patterns: make([]string, 0, nWild)}
+	for i := 0; i < len(rows); {
+		best := rows[i]
+		j := i + 1
+		for ; j < len(rows) && rows[j].name == best.name && rows[j].wildcard == best.wildcard; j++ {
+			if dbCategoryOf(rows[j].ocdCat) > dbCategoryOf(best.ocdCat) {
+				best = rows[j]
+			}
+		}
+		i = j
+		c := dbCategoryOf(best.ocdCat)
+		e := dbEntry{name: best.name, ocdCat: best.ocdCat, vendor: best.vendor, retention: best.retention, parent: -1, cat: uint8(c)}
+		if best.wildcard {
+			if c == 0 {
+				e.cat = 1
+			}
+			d.wild = append(d.wild, e)
+			d.patterns = append(d.patterns, best.name+"*")
+		} else {
+			d.exact = append(d.exact, e)
+		}
+	}
+	// Each prefix's parent: the prefixes that are prefixes of it come
+	// before it in sorted order and are still on the stack.
+	var stack []int32
+	for i := range d.wild {
+		w := &d.wild[i]
+		for len(stack) > 0 && !strings.HasPrefix(w.name, d.wild[stack[len(stack)-1]].name) {
+			stack = stack[:len(stack)-1]
+		}
+		w.cum = 1 << w.cat
+		if len(stack) > 0 {
+			w.parent = stack[len(stack)-1]
+			w.cum |= d.wild[w.parent].cum
+		}
+		stack = append(stack, int32(i))
+	}
+	firstByteIndex(&d.wildAt, d.wild)
+	size := 1
+	for size < 2*len(d.exact) {
+		size <<= 1
+	}
+	d.slots, d.seed = make([]uint16, size), maphash.MakeSeed()
+	for i := range d.exact {
+		e := &d.exact[i]
+		e.parent = int32(d.longestPrefix(e.name))
+		e.cum = 1 << e.cat
+		if e.parent >= 0 {
+			e.cum |= d.wild[e.parent].cum
+		}
+		k := maphash.String(d.seed, e.name) & uint64(size-1)
+		for d.slots[k] != 0 {
+			k = (k + 1) & uint64(size-1)
+		}
+		d.slots[k] = uint16(i + 1)
+	}
+	return d, nil
 }
 
-// addPrefix adds a pattern matching every name that starts with prefix.
-func (b *trieBuilder) addPrefix(prefix string, bit Set) {
-	n := b.walk(prefix)
-	for k := range b.nodes[n].globs {
-		if g := &b.nodes[n].globs[k]; g.rest.kind == restAny {
-			g.set |= bit
-			return
+// firstByteIndex sets at[c] to the index of the first entry whose name
+// starts with a byte >= c (names are non-empty and sorted).
+func firstByteIndex(at *[257]uint16, entries []dbEntry) {
+	k := 0
+	for c := 0; c < 256; c++ {
+		for k < len(entries) && int(entries[k].name[0]) < c {
+			k++
 		}
+		at[c] = uint16(k)
 	}
-	b.nodes[n].globs = append(b.nodes[n].globs, globEntry{rest: globRest{kind: restAny}, set: bit})
+	at[256] = uint16(len(entries))
 }
 
 // Len returns the number of distinct entries.
-func (d *Database) Len() int { return len(d.entries) }
+func (d *Database) Len() int { return len(d.exact) + len(d.wild) }
 
 // Entries returns a copy of every entry, sorted by pattern.
-func (d *Database) Entries() []Facts { return append([]Facts(nil), d.entries...) }
+func (d *Database) Entries() []Facts {
+	out := make([]Facts, 0, d.Len())
+	i, j := 0, 0
+	for i < len(d.exact) || j < len(d.wild) {
+		if j == len(d.wild) || i < len(d.exact) && d.exact[i].name <= d.wild[j].name {
+			out = append(out, d.exact[i].facts(d.exact[i].name, false))
+			i++
+		} else {
+			out = append(out, d.wild[j].facts(d.patterns[j], true))
+			j++
+		}
+	}
+	return out
+}
+
+func (e *dbEntry) facts(pattern string, wildcard bool) Facts {
+	return Facts{Pattern: pattern, Wildcard: wildcard, Vendor: e.vendor, Category: dbCategoryNames[e.cat], DatabaseCategory: e.ocdCat, Retention: e.retention}
+}
+
+// find returns the index of the exact entry called name (-1 when none) and
+// the index of the longest wildcard prefix of name (-1 when none), with
+// the bits (1<<category) of every entry matching name. It does not
+// allocate.
+func (d *Database) find(name string) (exact, wild int, bits uint8) {
+	if d == nil || name == "" {
+		return -1, -1, 0
+	}
+	if len(d.slots) != 0 {
+		mask := uint64(len(d.slots) - 1)
+		for k := maphash.String(d.seed, name) & mask; d.slots[k] != 0; k = (k + 1) & mask {
+			if e := &d.exact[d.slots[k]-1]; e.name == name {
+				return int(d.slots[k] - 1), int(e.parent), e.cum
+			}
+		}
+	}
+	if w := d.longestPrefix(name); w >= 0 {
+		return -1, w, d.wild[w].cum
+	}
+	return -1, -1, 0
+}
+
+// longestPrefix returns the index of the longest wildcard prefix of name,
+// -1 when none.
+func (d *Database) longestPrefix(name string) int {
+	if name == "" {
+		return -1
+	}
+	c := name[0]
+	// The last prefix <= name. The longest prefix of name in the table, if
+	// any, sorts between it and name, so it is this entry or one of its
+	// ancestors (every string sorting between a prefix of name and name
+	// starts with that prefix).
+	lo, hi := int(d.wildAt[c]), int(d.wildAt[int(c)+1])
+	first := lo
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if d.wild[m].name <= name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == first {
+		return -1
+	}
+	i := int32(lo - 1)
+	for i >= 0 && !strings.HasPrefix(name, d.wild[i].name) {
+		i = d.wild[i].parent
+	}
+	return int(i)
+}
+
+// match returns the Database categories matching name as a Set (bit k is
+// dbCategoryNames[k]).
+func (d *Database) match(name string) Set {
+	_, _, b := d.find(name)
+	return Set(b)
+}
 
 // Lookup returns the facts of the entry describing name: the exact entry
 // when there is one, else the wildcard entry with the longest prefix.
@@ -174,22 +315,17 @@ func (d *Database) Lookup(name string) (Facts, bool) {
 	if d == nil {
 		return Facts{}, false
 	}
-	m := d.trie.match(name)
-	if m == 0 {
+	ei, wi, b := d.find(name)
+	var f Facts
+	switch {
+	case ei >= 0:
+		f = d.exact[ei].facts(d.exact[ei].name, false)
+	case wi >= 0:
+		f = d.wild[wi].facts(d.patterns[wi], true)
+	default:
 		return Facts{}, false
 	}
-	var f Facts
-	if i, ok := d.exact[name]; ok {
-		f = d.entries[i]
-	} else {
-		for _, i := range d.wild {
-			if e := d.entries[i]; strings.HasPrefix(name, e.Pattern[:len(e.Pattern)-1]) {
-				f = d.entries[i]
-				break
-			}
-		}
-	}
-	f.Category = dbCategoryNames[highestBit(m)]
+	f.Category = dbCategoryNames[highestBit(Set(b))]
 	return f, true
 }
 
@@ -199,8 +335,8 @@ func (d *Database) Category(name string) string {
 	if d == nil {
 		return ""
 	}
-	if m := d.trie.match(name); m != 0 {
-		return dbCategoryNames[highestBit(m)]
+	if _, _, b := d.find(name); b != 0 {
+		return dbCategoryNames[highestBit(Set(b))]
 	}
 	return ""
 }
@@ -225,7 +361,7 @@ func LoadCookieDatabase(r io.Reader) (*Database, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newDatabase(rows), nil
+	return newDatabase(rows)
 }
 
 //go:embed ocd_data.tsv
@@ -256,23 +392,34 @@ func CookieFacts(name string) (Facts, bool) {
 
 // parseDBData parses the compact tab-separated form tools/ocdgen writes:
 // '#' lines are comments; every other line is name, wildcard ("0"/"1"),
-// Open Cookie Database category, vendor and retention.
+// Open Cookie Database category, vendor and retention. The entries' strings
+// are slices of data, not copies.
 func parseDBData(data string) (*Database, error) {
-	var rows []dbRow
-	sc := bufio.NewScanner(strings.NewReader(data))
-	for line := 1; sc.Scan(); line++ {
-		t := sc.Text()
+	rows := make([]dbRow, 0, strings.Count(data, "\n"))
+	for line := 1; data != ""; line++ {
+		t, rest, _ := strings.Cut(data, "\n")
+		data = rest
+		t = strings.TrimSuffix(t, "\r")
 		if t == "" || t[0] == '#' {
 			continue
 		}
-		f := strings.Split(t, "\t")
-		if len(f) != 5 || (f[1] != "0" && f[1] != "1") {
+		var f [5]string
+		n := 0
+		for s := t; ; n++ {
+			field, rest, more := strings.Cut(s, "\t")
+			if n < len(f) {
+				f[n] = field
+			}
+			if !more {
+				n++
+				break
+			}
+			s = rest
+		}
+		if n != len(f) || (f[1] != "0" && f[1] != "1") {
 			return nil, fmt.Errorf("cookie database line %d: want 5 tab-separated fields (name, wildcard 0/1, category, vendor, retention), got %q", line, t)
 		}
 		rows = append(rows, dbRow{name: f[0], wildcard: f[1] == "1", ocdCat: f[2], vendor: f[3], retention: f[4]})
 	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	return newDatabase(rows), nil
+	return newDatabase(rows)
 }

@@ -198,3 +198,102 @@ func BenchmarkClassifyOCD(b *testing.B) {
 		}
 	}
 }
+
+// dbBenchNames are names only the database classifies: exact entries,
+// names under a wildcard prefix, and unknown names.
+var dbBenchNames = []string{
+	"_twitter_sess", "VfSess", "1P_JAR", "__utmz", "_gac_UA-12345-1",
+	"AMCV_0123456789ABCDEF%40AdobeOrg", "_pin_unauth", "no_such_cookie_anywhere", "zz_unknown", "_uetvid",
+}
+
+// BenchmarkDatabaseCategory looks names up in the embedded Open Cookie
+// Database directly (the fallback tier of Classify).
+func BenchmarkDatabaseCategory(b *testing.B) {
+	d, err := BuiltinCookieDatabase()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, n := range dbBenchNames {
+			if d.Category(n) != "" {
+				sink++
+			}
+		}
+	}
+}
+
+// TestDatabaseAgainstLinearScan checks the database's tables against the
+// definition: a name's category is the most restrictive of its exact entry
+// and of every wildcard prefix it starts with, and its facts are those of
+// the exact entry, else of the longest prefix. Names are every entry's
+// name, its prefixes and a few extensions, so that prefix chains
+// ("_ga" < "_gac_" < "_gac_gb") and near misses are all exercised.
+func TestDatabaseAgainstLinearScan(t *testing.T) {
+	for _, src := range []string{"builtin", "testdata/ocd_small.csv"} {
+		var d *Database
+		var err error
+		if src == "builtin" {
+			d, err = BuiltinCookieDatabase()
+		} else {
+			f, ferr := os.Open(src)
+			if ferr != nil {
+				t.Fatal(ferr)
+			}
+			d, err = LoadCookieDatabase(f)
+			f.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := d.Entries()
+		rank := map[string]int{"necessary": 0, "functional": 1, "analytics": 2, "advertising": 3}
+		names := map[string]bool{"": true}
+		for _, e := range entries {
+			n := strings.TrimSuffix(e.Pattern, "*")
+			for i := 0; i <= len(n); i++ {
+				names[n[:i]] = true
+			}
+			names[n+"x"], names[n+"_1"], names["_"+n], names[n+"~"] = true, true, true, true
+		}
+		for name := range names {
+			best, found := -1, false
+			var want Facts
+			wantLen := -1
+			for _, e := range entries {
+				if e.Wildcard {
+					prefix := strings.TrimSuffix(e.Pattern, "*")
+					if !strings.HasPrefix(name, prefix) {
+						continue
+					}
+					if !found && len(prefix) > wantLen {
+						want, wantLen = e, len(prefix)
+					}
+				} else {
+					if e.Pattern != name {
+						continue
+					}
+					want, found = e, true
+				}
+				best = max(best, rank[e.Category])
+			}
+			got, ok := d.Lookup(name)
+			if ok != (best >= 0) {
+				t.Fatalf("%s: Lookup(%q) found = %v, want %v", src, name, ok, best >= 0)
+			}
+			if !ok {
+				if c := d.Category(name); c != "" {
+					t.Errorf("%s: Category(%q) = %q, want none", src, name, c)
+				}
+				continue
+			}
+			want.Category = dbCategoryNames[best]
+			if got != want {
+				t.Errorf("%s: Lookup(%q) = %+v, want %+v", src, name, got, want)
+			}
+			if c := d.Category(name); c != want.Category {
+				t.Errorf("%s: Category(%q) = %q, want %q", src, name, c, want.Category)
+			}
+		}
+	}
+}

@@ -480,7 +480,7 @@ func (p *Policy) ClassifySource(name string) (matched Set, primary int, src Sour
 		return m, p.primary(m), SourceBuiltin
 	}
 	if p.db != nil {
-		dm := p.db.trie.match(name)
+		dm := p.db.match(name)
 		var m Set
 		for dm != 0 {
 			k := bits.TrailingZeros64(uint64(dm))
