@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/consentgate/caddy-consent/caddymodule/audit"
 	"github.com/consentgate/caddy-consent/caddymodule/config"
@@ -67,13 +68,18 @@ func (r *recorder) Neutralized(vendor, category, tag string) {
 // browser family are worked out on the first event only: most requests
 // log nothing, and they should not pay for it.
 func (x *exchange) fields() []zap.Field {
+	x.fill()
+	return x.audit.Fields()
+}
+
+// fill completes the request's audit fields before an event is written.
+func (x *exchange) fill() {
 	if !x.filled {
 		x.audit.ClientIP = audit.AnonymizeIP(x.r.RemoteAddr, x.h.LogIPv4Bits, x.h.LogIPv6Bits)
 		x.audit.Browser = audit.BrowserFamily(x.r.UserAgent())
 		x.filled = true
 	}
 	x.audit.ConsentID = x.d.ConsentID()
-	return x.audit.Fields()
 }
 
 func (h *Handler) newExchange(r *http.Request) *exchange {
@@ -143,14 +149,26 @@ func (h *Handler) logEnforcement(x *exchange) {
 		h.summary.Add(&x.rec.EnforcementRecord, h.Mode)
 	case config.EvidenceResponse:
 		if c := h.logger.Check(zap.InfoLevel, audit.Enforcement); c != nil {
-			f := append(x.fields(), x.rec.Fields()...)
-			f = append(f, zap.Int("status", x.status))
-			if x.d.Report {
-				f = append(f, zap.Bool("would_only", true))
-			}
-			c.Write(f...)
+			x.fill()
+			c.Write(zap.Inline((*enforcementEvent)(x)))
 		}
 	}
+}
+
+// enforcementEvent writes the enforcement event's fields straight into
+// the encoder (the request's, the record's, status, would_only): the same
+// bytes as the []zap.Field form without building one.
+type enforcementEvent exchange
+
+func (ev *enforcementEvent) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	x := (*exchange)(ev)
+	_ = x.audit.MarshalLogObject(enc)
+	_ = x.rec.EnforcementRecord.MarshalLogObject(enc)
+	enc.AddInt64("status", int64(x.status))
+	if x.d.Report {
+		enc.AddBool("would_only", true)
+	}
+	return nil
 }
 
 // logUnclassified logs the first sighting of cookie names no category

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // SchemaVersion is bumped whenever an event's fields change incompatibly.
@@ -88,6 +89,30 @@ func (r Request) Fields() []zap.Field {
 		f = append(f, zap.String("profile", r.Profile))
 	}
 	return f
+}
+
+// MarshalLogObject writes the same fields as Fields, in the same order and
+// with the same bytes, without building a []zap.Field (use zap.Inline).
+func (r *Request) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddInt64("schema", SchemaVersion)
+	enc.AddString("consent_id", r.ConsentID)
+	enc.AddString("policy_version", r.PolicyVersion)
+	enc.AddString("mode", r.Mode)
+	enc.AddString("host", r.Host)
+	enc.AddString("path", r.Path)
+	if r.ClientIP != "" {
+		enc.AddString("client_ip", r.ClientIP)
+	}
+	if r.Browser != "" {
+		enc.AddString("browser", r.Browser)
+	}
+	if r.GPC {
+		enc.AddBool("gpc", true)
+	}
+	if r.Profile != "" {
+		enc.AddString("profile", r.Profile)
+	}
+	return nil
 }
 
 // AnonymizeIP truncates an address to its network: IPv4 to bits4 (24 by

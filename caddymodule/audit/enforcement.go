@@ -1,7 +1,7 @@
 package audit
 
 import (
-	"sort"
+	"slices"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -54,6 +54,11 @@ func (l *list) add(e entry) {
 	}
 	l.total++
 	if len(l.entries) < MaxListEntries {
+		if l.entries == nil {
+			// One allocation for the usual response (a few entries),
+			// not one per doubling.
+			l.entries = make([]entry, 0, 8)
+		}
 		l.entries = append(l.entries, e)
 	}
 }
@@ -87,14 +92,17 @@ func (e *EnforcementRecord) category(c string) {
 	if c == "" {
 		return
 	}
-	for _, have := range e.categories {
-		if have == c {
-			return
-		}
+	c = clip(c)
+	// Kept sorted as they come, so an event lists them in order without
+	// sorting (or copying) when it is written.
+	i, found := slices.BinarySearch(e.categories, c)
+	if found || len(e.categories) >= MaxListEntries {
+		return
 	}
-	if len(e.categories) < MaxListEntries {
-		e.categories = append(e.categories, clip(c))
+	if e.categories == nil {
+		e.categories = make([]string, 0, 4)
 	}
+	e.categories = slices.Insert(e.categories, i, c)
 }
 
 // Stripped records a Set-Cookie header removed from the response.
@@ -229,11 +237,78 @@ func (e *EnforcementRecord) Fields() []zap.Field {
 		}
 	}
 	if len(e.categories) > 0 {
-		cats := append([]string(nil), e.categories...)
-		sort.Strings(cats)
-		f = append(f, zap.Strings("categories", cats))
+		f = append(f, zap.Strings("categories", append([]string(nil), e.categories...)))
 	}
 	return f
+}
+
+// MarshalLogObject writes the same fields as Fields, in the same order and
+// with the same bytes, straight into the encoder: no []zap.Field, no copy
+// of the lists. Write it with zap.Inline while the record is unchanged
+// (zap's encoders read it during the Write call).
+func (e *EnforcementRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	addCookieList(enc, DecisionStripped, &e.stripped)
+	addCookieList(enc, DecisionFiltered, &e.filtered)
+	addCookieList(enc, DecisionExpired, &e.expired)
+	if l := &e.neutralized; l.total > 0 {
+		_ = enc.AddArray(DecisionNeutralized, (*tagList)(l))
+		if l.total > len(l.entries) {
+			enc.AddInt64(DecisionNeutralized+"_total", int64(l.total))
+		}
+	}
+	if e.blocked.total > 0 {
+		_ = enc.AddObject(DecisionBlocked, (*ruleObject)(&e.blocked.entries[0]))
+		if e.blocked.total > 1 {
+			enc.AddInt64(DecisionBlocked+"_total", int64(e.blocked.total))
+		}
+	}
+	if len(e.categories) > 0 {
+		_ = enc.AddArray("categories", (*stringList)(&e.categories))
+	}
+	return nil
+}
+
+func addCookieList(enc zapcore.ObjectEncoder, key string, l *list) {
+	if l.total == 0 {
+		return
+	}
+	_ = enc.AddArray(key, (*cookieList)(l))
+	if l.total > len(l.entries) {
+		enc.AddInt64(key+"_total", int64(l.total))
+	}
+}
+
+// cookieList, tagList and stringList encode a record's lists in place
+// (pointers: handing them to the encoder allocates nothing).
+type cookieList list
+
+func (l *cookieList) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	for i := range l.entries {
+		if err := enc.AppendObject((*cookieObject)(&l.entries[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type tagList list
+
+func (l *tagList) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	for i := range l.entries {
+		if err := enc.AppendObject((*tagObject)(&l.entries[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type stringList []string
+
+func (l *stringList) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	for _, s := range *l {
+		enc.AppendString(s)
+	}
+	return nil
 }
 
 // visit calls fn for each kept entry and returns, per decision, how many
