@@ -1,8 +1,12 @@
 package trackers
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func TestHostless(t *testing.T) {
@@ -53,4 +57,121 @@ func TestUnknownHostsSpelling(t *testing.T) {
 			}
 		}
 	}
+}
+
+// parseTagCases are start tags for the parser comparison: quoting,
+// duplicates, self-closing forms and character references.
+var parseTagCases = []string{
+	`<img src="/a.png" alt="A">`,
+	`<IMG SRC="/a.png" Alt='b' width=3 height = 4 loading=lazy>`,
+	`<img src=/a.png/>`,
+	`<img src="/a.png"/>`,
+	`<img src="/a.png" />`,
+	`<img src=/a.png />`,
+	`<br/>`,
+	`<img a/>`,
+	`<img a=/>`,
+	`<img a= />`,
+	`<img a=>`,
+	`<img a= >`,
+	`<img/src=x>`,
+	`<img/src=x/>`,
+	`<img =src=x>`,
+	`<img src=x src=y SRC=z>`,
+	`<img a b c=d e>`,
+	`<img a = "1" b= '2' c ='3'>`,
+	`<img alt="a>b" src=x>`,
+	`<img alt='a"b' src="c'd">`,
+	`<img src="x>`,
+	`<img src=x>y>`,
+	`<img src="https://www.facebook.com/tr?id=1&ev=PageView&noscript=1"/>`,
+	`<img src="/x?a=1&amp;b=2&quot;&lt;&gt;&apos;&#34;&#38;&#39;">`,
+	`<img src="/x?a=1&amp=2&copy=3">`,
+	`<img src="/x?a&b &c">`,
+	`<img src="/x?a=1&copy;">`,
+	`<img src="/x?&copy">`,
+	`<img src="/x?&copyx y">`,
+	`<img src="/x?&#47;&#x2f;&#47">`,
+	`<img src="/x?&notit;">`,
+	"<img src=\"/a\r\nb\rc\nd\">",
+	"<img\tsrc=a\nalt=b\fc=d\r>",
+	"<img src=\"a\x00b\">",
+	"<img s\x00rc=a>",
+	`<img src="a" '="b" "c=d>`,
+	`<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`,
+	`<script>`,
+	`<script type="text/javascript" data-x='{"a":1}'>`,
+	`<a href="/" ping="https://t.example/p">`,
+	`<iframe src="https://www.youtube.com/embed/x" allow="autoplay; encrypted-media" allowfullscreen>`,
+	`<svg:image xlink:href="https://t.example/x">`,
+	`<1img src=x>`,
+	`< img src=x>`,
+	`<img src=x`,
+	`<img>`,
+	`<i>`,
+}
+
+// TestParseTagFast: wherever parseTagFast answers, it gives what
+// x/net/html's tokenizer gives (name, decoded attributes, self-closing,
+// alignment with the raw spans); it answers for the usual tags.
+func TestParseTagFast(t *testing.T) {
+	cases := append([]string(nil), parseTagCases...)
+	for _, f := range []string{"ga4.html", "gtm.html", "meta-pixel.html", "youtube.html", "hubspot.html", "linkedin.html", "matomo.html", "notrackers.html", "../../htmlrewrite/testdata/page.html"} {
+		z := html.NewTokenizer(bytes.NewReader(readFixture(t, f)))
+		for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
+			if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
+				cases = append(cases, string(z.Raw()))
+			}
+		}
+	}
+	fast := 0
+	for _, c := range cases {
+		if compareParseTag(t, []byte(c)) {
+			fast++
+		}
+	}
+	t.Logf("%d of %d tags parsed in place", fast, len(cases))
+	for _, c := range []string{
+		`<img src="/a.png" alt="A">`,
+		`<img src="https://www.facebook.com/tr?id=1&ev=PageView&noscript=1"/>`,
+		`<img src="/x?a=1&amp;b=2">`,
+		`<script async src="https://www.googletagmanager.com/gtag/js?id=G-1">`,
+	} {
+		var s tagScratch
+		if _, ok := parseTagFast([]byte(c), &s); !ok {
+			t.Errorf("parseTagFast does not answer for %s", c)
+		}
+	}
+}
+
+// compareParseTag checks parseTagFast against parseTagTokenizer for raw
+// and reports whether parseTagFast answered.
+func compareParseTag(t testing.TB, raw []byte) bool {
+	var s1, s2 tagScratch
+	got, ok := parseTagFast(raw, &s1)
+	if !ok {
+		return false
+	}
+	want, wok := parseTagTokenizer(raw, &s2)
+	if !wok {
+		t.Errorf("%q: parseTagFast parsed a tag the tokenizer does not see", raw)
+		return true
+	}
+	if got.name != want.name || got.selfClosing != want.selfClosing || got.nameEnd != want.nameEnd ||
+		got.aligned != want.aligned || fmt.Sprint(got.attrs) != fmt.Sprint(want.attrs) ||
+		fmt.Sprint(got.spanOf) != fmt.Sprint(want.spanOf) || fmt.Sprint(got.spans) != fmt.Sprint(want.spans) {
+		t.Errorf("%q:\n fast      %q %v %v %q %v\n tokenizer %q %v %v %q %v", raw,
+			got.name, got.selfClosing, got.aligned, got.attrs, got.spanOf,
+			want.name, want.selfClosing, want.aligned, want.attrs, want.spanOf)
+	}
+	return true
+}
+
+func FuzzParseTagFast(f *testing.F) {
+	for _, c := range parseTagCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		compareParseTag(t, raw)
+	})
 }

@@ -184,7 +184,8 @@ type PageRewriter struct {
 	buf   []byte // result of RewriteTag / RewriteText
 	tmp   []byte
 	spans []attrSpan
-	hit   []bool // per vendor, scratch for one element
+	ts    tagScratch // parseTag's buffers
+	hit   []bool     // per vendor, scratch for one element
 	hits  []int
 
 	page       PageInfo
@@ -553,11 +554,10 @@ func (r *PageRewriter) reportHits(tag string) {
 // tracker. It returns dst with the new tag appended, or false to keep the
 // tag.
 func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, bool) {
-	t, ok := parseTag(raw, r.spans)
+	t, ok := parseTag(raw, &r.ts)
 	if !ok {
 		return dst, false
 	}
-	r.spans = t.spans[:0]
 	if t.name != name {
 		name = t.name
 	}
@@ -747,7 +747,8 @@ func (r *PageRewriter) noteBase(raw []byte) {
 func (r *PageRewriter) srcdocHits(doc string) bool {
 	var found []int
 	saveSpans, saveReport, saveUnknown, saveHits := r.spans, r.report, r.page.Unknown, append([]int(nil), r.hits...)
-	r.spans, r.report, r.page.Unknown = nil, nil, nil
+	saveTS := r.ts // the caller's parsedTag uses these buffers
+	r.spans, r.report, r.page.Unknown, r.ts = nil, nil, nil, tagScratch{}
 	z := html.NewTokenizer(strings.NewReader(doc))
 	var scratch []byte
 	inScript := false
@@ -785,7 +786,7 @@ func (r *PageRewriter) srcdocHits(doc string) bool {
 			inScript = false
 		}
 	}
-	r.spans, r.report, r.page.Unknown = saveSpans, saveReport, saveUnknown
+	r.spans, r.report, r.page.Unknown, r.ts = saveSpans, saveReport, saveUnknown, saveTS
 	r.beginHits()
 	for _, v := range saveHits {
 		r.addHit(v)
@@ -1194,12 +1195,10 @@ func (r *PageRewriter) rewriteInline(startTag, text []byte) []byte {
 	if len(r.hits) == 0 || !r.refusedHits() {
 		return nil
 	}
-	_, r.spans = scanAttrs(startTag, r.spans)
-	t, ok := parseTag(startTag, r.spans)
+	t, ok := parseTag(startTag, &r.ts)
 	if !ok {
 		return nil
 	}
-	r.spans = t.spans[:0]
 	rename := []string{"type"}
 	insert := ` type="text/plain" data-consent-category="` + r.categories() + `"`
 	r.reportHits("script")
