@@ -43,7 +43,6 @@ import (
 	"fmt"
 	"math/bits"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -337,7 +336,7 @@ func (p *Policy) overlapWarnings(warn func(string, ...any)) {
 				if done[src] {
 					continue
 				}
-				if pat, _ := ParsePattern(src); pat.Kind != Exact {
+				if !isExactSource(src) {
 					continue
 				}
 				done[src] = true
@@ -354,6 +353,12 @@ func (p *Policy) overlapWarnings(warn func(string, ...any)) {
 			}
 		}
 	}
+}
+
+// isExactSource reports whether src, a pattern Compile accepted, is an
+// exact name (not a glob or a regular expression), without compiling it.
+func isExactSource(src string) bool {
+	return src != "" && src[0] != '/' && !strings.ContainsAny(src, "*?")
 }
 
 func joinAnd(s []string) string {
@@ -609,10 +614,16 @@ type trieBuilder struct {
 }
 
 type bnode struct {
-	kids  map[byte]int32
+	kids  []bedge // in insertion order; most nodes have one
 	exact Set
 	globs []globEntry
 	res   []reEntry
+}
+
+// bedge is an edge of a trieBuilder node: byte c leads to node n.
+type bedge struct {
+	c byte
+	n int32
 }
 
 func newTrieBuilder() *trieBuilder {
@@ -629,13 +640,16 @@ func (b *trieBuilder) walk(prefix string) int {
 	n := 0
 	for i := 0; i < len(prefix); i++ {
 		c := prefix[i]
-		next, ok := b.nodes[n].kids[c]
-		if !ok {
-			if b.nodes[n].kids == nil {
-				b.nodes[n].kids = map[byte]int32{}
+		next := int32(-1)
+		for _, e := range b.nodes[n].kids {
+			if e.c == c {
+				next = e.n
+				break
 			}
+		}
+		if next < 0 {
 			next = int32(len(b.nodes))
-			b.nodes[n].kids[c] = next
+			b.nodes[n].kids = append(b.nodes[n].kids, bedge{c, next})
 			b.nodes = append(b.nodes, bnode{})
 		}
 		n = int(next)
@@ -675,16 +689,14 @@ func (b *trieBuilder) finish() []node {
 		if len(bn.kids) == 0 {
 			continue
 		}
-		keys := make([]int, 0, len(bn.kids))
-		for c := range bn.kids {
-			keys = append(keys, int(c))
+		lo, hi := bn.kids[0].c, bn.kids[0].c
+		for _, e := range bn.kids {
+			lo, hi = min(lo, e.c), max(hi, e.c)
 		}
-		sort.Ints(keys)
-		lo, hi := keys[0], keys[len(keys)-1]
-		n.lo = byte(lo)
-		n.kids = make([]int32, hi-lo+1)
-		for _, c := range keys {
-			n.kids[c-lo] = bn.kids[byte(c)]
+		n.lo = lo
+		n.kids = make([]int32, int(hi-lo)+1)
+		for _, e := range bn.kids {
+			n.kids[e.c-lo] = e.n
 		}
 	}
 	return out
