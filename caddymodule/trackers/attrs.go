@@ -391,10 +391,11 @@ func (t *parsedTag) first(name string) int {
 	return -1
 }
 
-// edit replaces raw[start:end] with text.
+// edit replaces raw[start:end] with text, then b.
 type edit struct {
 	start, end int
 	text       string
+	b          []byte
 }
 
 // splice applies edits (sorted by start, non-overlapping) to raw,
@@ -404,6 +405,7 @@ func splice(dst, raw []byte, edits []edit) []byte {
 	for _, e := range edits {
 		dst = append(dst, raw[at:e.start]...)
 		dst = append(dst, e.text...)
+		dst = append(dst, e.b...)
 		at = e.end
 	}
 	return append(dst, raw[at:]...)

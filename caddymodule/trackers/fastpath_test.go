@@ -175,3 +175,77 @@ func FuzzParseTagFast(f *testing.F) {
 		compareParseTag(t, raw)
 	})
 }
+
+// noscriptCases are noscript texts for the comparison of noscriptEdits
+// with the tokenizer.
+var noscriptCases = []string{
+	`<img height="1" width="1" style="display:none"
+src="https://www.facebook.com/tr?id=123456789012345&ev=PageView&noscript=1"
+/>`,
+	`<iframe src="https://www.googletagmanager.com/ns.html?id=GTM-XXXX" height="0" width="0" style="display:none;visibility:hidden"></iframe>`,
+	`<IFRAME SRC="https://www.googletagmanager.com/ns.html?id=GTM-XXXX"></IFRAME ><img src="https://www.facebook.com/tr?id=1">`,
+	`<iframe src="https://www.googletagmanager.com/ns.html"><img src="https://www.facebook.com/tr?id=1"></iframe><img src="https://www.facebook.com/tr?id=2">`,
+	`<iframe src="x"><img src="https://www.facebook.com/tr?id=1"></iframex><img src="https://www.facebook.com/tr?id=2">`,
+	`<style>a{}</style><img src="https://www.facebook.com/tr?id=3">`,
+	`<textarea><img src="https://www.facebook.com/tr?id=4"></TEXTAREA><img src="https://www.facebook.com/tr?id=5">`,
+	`<p title="a>b"><img alt='x>y' src="https://www.facebook.com/tr?id=6"></p>`,
+	`</p title=">"><img src="https://www.facebook.com/tr?id=7">`,
+	`a < b <img src="https://www.facebook.com/tr?id=8"> c <`,
+	`<img src="https://www.facebook.com/tr?id=9"`,
+	`<!-- <img src="https://www.facebook.com/tr?id=10"> --><img src="https://www.facebook.com/tr?id=11">`,
+	`<script><img src="https://www.facebook.com/tr?id=12"></script>`,
+	`<img src="https://www.facebook.com/tr?id=13&amp;x=1&#38;y" srcset="https://www.facebook.com/tr?id=14 2x">`,
+	`<a href=/ ping="https://www.google-analytics.com/collect"><img src=https://www.facebook.com/tr?id=15></a>`,
+	`<link rel="preload" href="https://www.googletagmanager.com/gtag/js"><base href="https://www.facebook.com/">`,
+	`<img src="/local.png"><img src="https://cdn.example/x.png">`,
+	`<verylongelementnamexyz src="https://www.facebook.com/tr?id=16"><img src="https://www.facebook.com/tr?id=17">`,
+	`<img/src="https://www.facebook.com/tr?id=18"/>`,
+	`<iframe src="x"/><img src="https://www.facebook.com/tr?id=19">`,
+}
+
+// TestNoscriptEdits: wherever noscriptEdits answers, the noscript text it
+// produces is the tokenizer's; it answers for the Meta Pixel and GTM
+// snippets.
+func TestNoscriptEdits(t *testing.T) {
+	n := presetNeutralizer(t, Options{})
+	for _, c := range noscriptCases {
+		compareNoscript(t, n, []byte(c))
+	}
+	pr := n.Rewriter(allowNone, nil).(*PageRewriter)
+	for _, c := range noscriptCases[:2] {
+		if edits, ok := pr.noscriptEdits([]byte(c)); !ok || len(edits) != 1 {
+			t.Errorf("noscriptEdits(%q) = %d edits, %v; want 1, true", c, len(edits), ok)
+		}
+	}
+}
+
+func compareNoscript(t testing.TB, n *Neutralizer, text []byte) bool {
+	pr := n.Rewriter(allowNone, nil).(*PageRewriter)
+	edits, ok := pr.noscriptEdits(text)
+	if !ok {
+		return false
+	}
+	got := string(splice(nil, text, edits))
+	wedits, wok := pr.noscriptEditsTokenizer(text)
+	if !wok {
+		t.Errorf("%q: the tokenizer lost track, noscriptEdits did not", text)
+		return true
+	}
+	if want := string(splice(nil, text, wedits)); got != want {
+		t.Errorf("%q:\n got %q\nwant %q", text, got, want)
+	}
+	return true
+}
+
+func FuzzNoscriptEdits(f *testing.F) {
+	for _, c := range noscriptCases {
+		f.Add([]byte(c))
+	}
+	n, err := NewNeutralizer(Presets(), Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		compareNoscript(t, n, text)
+	})
+}

@@ -185,8 +185,11 @@ type PageRewriter struct {
 	tmp   []byte
 	spans []attrSpan
 	ts    tagScratch // parseTag's buffers
-	hit   []bool     // per vendor, scratch for one element
-	hits  []int
+	// nsBuf and nsEdits: noscriptEdits' rewritten tags and edits.
+	nsBuf   []byte
+	nsEdits []edit
+	hit     []bool // per vendor, scratch for one element
+	hits    []int
 
 	page       PageInfo
 	pageSite   string   // registrable domain of page.Host
@@ -1216,8 +1219,22 @@ func (r *PageRewriter) rewriteNoscript(text []byte) []byte {
 	if !r.n.m.rawMayMatch(text) {
 		return nil
 	}
+	edits, ok := r.noscriptEdits(text)
+	if !ok {
+		edits, ok = r.noscriptEditsTokenizer(text)
+	}
+	if !ok || len(edits) == 0 {
+		return nil
+	}
+	r.tmp = splice(r.tmp[:0], text, edits)
+	r.buf, r.tmp = r.tmp, r.buf
+	return r.buf
+}
+
+// noscriptEditsTokenizer finds the edits of rewriteNoscript with
+// x/net/html's tokenizer; ok is false when it lost track of positions.
+func (r *PageRewriter) noscriptEditsTokenizer(text []byte) (edits []edit, ok bool) {
 	z := html.NewTokenizer(bytes.NewReader(text))
-	var edits []edit
 	off := 0
 	var inner []byte
 	for {
@@ -1229,7 +1246,7 @@ func (r *PageRewriter) rewriteNoscript(text []byte) []byte {
 		start := off
 		off += len(raw)
 		if off > len(text) || !bytes.Equal(text[start:off], raw) {
-			return nil // lost track of positions: keep the text
+			return nil, false // lost track of positions: keep the text
 		}
 		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
 			continue
@@ -1247,12 +1264,158 @@ func (r *PageRewriter) rewriteNoscript(text []byte) []byte {
 			edits = append(edits, edit{start: start, end: off, text: string(inner)})
 		}
 	}
-	if len(edits) == 0 {
-		return nil
+	return edits, true
+}
+
+// noscriptEdits finds the edits of rewriteNoscript without a tokenizer
+// when the text is plain markup: start and end tags (quoted attribute
+// values may hold '>'), text, and raw text elements other than script
+// (iframe, style, textarea, title...: their text runs to their end tag,
+// as x/net/html reads it). ok is false for anything else (a comment, a
+// doctype, a script, a tag not closed): the tokenizer decides.
+func (r *PageRewriter) noscriptEdits(text []byte) (edits []edit, ok bool) {
+	type at struct{ start, end, b0, b1 int }
+	var atBuf [4]at
+	found := atBuf[:0]
+	nb := r.nsBuf[:0]
+	defer func() { r.nsBuf = nb[:0] }()
+	var lname [16]byte
+	for i := 0; ; {
+		j := bytes.IndexByte(text[i:], '<')
+		if j < 0 || i+j+1 >= len(text) {
+			break
+		}
+		p := i + j
+		c := text[p+1]
+		switch {
+		case isASCIILetter(c):
+		case c == '/' && p+2 < len(text) && isASCIILetter(text[p+2]):
+			end := tagEnd(text, p+1)
+			if end < 0 {
+				return nil, false
+			}
+			i = end
+			continue
+		case c == '/' || c == '!' || c == '?':
+			return nil, false
+		default:
+			i = p + 1
+			continue
+		}
+		end := tagEnd(text, p)
+		if end < 0 {
+			return nil, false
+		}
+		raw := text[p:end]
+		k := p + 1
+		for k < end-1 && !isSpace(text[k]) && text[k] != '/' {
+			k++
+		}
+		name := raw[1 : k-p]
+		if len(name) > len(lname) {
+			i = end // no element of interest has a longer name
+			continue
+		}
+		ln := appendLower(lname[:0], name)
+		switch string(ln) {
+		case "script", "plaintext":
+			return nil, false
+		}
+		if loadsURL(string(ln)) && string(ln) != "base" && r.n.m.rawMayMatch(raw) {
+			b0 := len(nb)
+			if out, ok := r.rewriteTag(nb, string(ln), raw); ok {
+				nb = out
+				found = append(found, at{p, end, b0, len(nb)})
+			}
+		}
+		i = end
+		switch string(ln) {
+		case "iframe", "noembed", "noframes", "noscript", "style", "textarea", "title", "xmp":
+			i = rawTextEnd(text, end, string(ln))
+		}
 	}
-	r.tmp = splice(r.tmp[:0], text, edits)
-	r.buf, r.tmp = r.tmp, r.buf
-	return r.buf
+	edits = r.nsEdits[:0]
+	for _, f := range found {
+		edits = append(edits, edit{start: f.start, end: f.end, b: nb[f.b0:f.b1]})
+	}
+	r.nsEdits = edits[:0]
+	return edits, true
+}
+
+// tagEnd returns the index after the '>' that ends the tag starting at
+// b[p] ('<' or the '/' of an end tag), following the tokenizer's
+// attribute states (a quoted value may hold '>'), or -1 when the tag does
+// not end in b.
+func tagEnd(b []byte, p int) int {
+	n := len(b)
+	i := p + 1
+	for i < n && !isSpace(b[i]) && b[i] != '/' && b[i] != '>' {
+		i++
+	}
+	for {
+		for i < n && (isSpace(b[i]) || b[i] == '/') {
+			i++
+		}
+		if i >= n {
+			return -1
+		}
+		if b[i] == '>' {
+			return i + 1
+		}
+		i++ // the first character of a name may be '='
+		for i < n && !isSpace(b[i]) && b[i] != '/' && b[i] != '>' && b[i] != '=' {
+			i++
+		}
+		j := i
+		for j < n && isSpace(b[j]) {
+			j++
+		}
+		if j >= n || b[j] != '=' {
+			continue
+		}
+		j++
+		for j < n && isSpace(b[j]) {
+			j++
+		}
+		if j >= n {
+			return -1
+		}
+		switch q := b[j]; q {
+		case '>':
+			i = j
+		case '"', '\'':
+			k := bytes.IndexByte(b[j+1:], q)
+			if k < 0 {
+				return -1
+			}
+			i = j + 1 + k + 1
+		default:
+			for j < n && !isSpace(b[j]) && b[j] != '>' {
+				j++
+			}
+			i = j
+		}
+	}
+}
+
+// rawTextEnd returns where the text of a raw text element that starts at
+// b[i] ends: at its end tag ("</name" in any case, then a space, '/' or
+// '>'), or at the end of b.
+func rawTextEnd(b []byte, i int, name string) int {
+	for {
+		j := bytes.Index(b[i:], []byte("</"))
+		if j < 0 {
+			return len(b)
+		}
+		k := i + j + 2
+		if k+len(name) < len(b) && equalFoldBytes(b[k:k+len(name)], name) {
+			switch b[k+len(name)] {
+			case ' ', '\n', '\r', '\t', '\f', '/', '>':
+				return i + j
+			}
+		}
+		i = k
+	}
 }
 
 // Interface guards
