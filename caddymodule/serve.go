@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -33,6 +32,13 @@ type exchange struct {
 	passive bool
 	// unknownLogged counts tracker_unclassified lines of this response.
 	unknownLogged int
+
+	// One allocation per request: the decision, the response writer and
+	// its wrapper, and the enforcement event's field live here.
+	dec   enforce.Decision
+	rw    responseWriter
+	wrap  caddyhttp.ResponseWriterWrapper
+	event [1]zap.Field
 }
 
 // maxLinesPerKind bounds the lines of one event kind a single response may
@@ -84,7 +90,8 @@ func (x *exchange) fill() {
 
 func (h *Handler) newExchange(r *http.Request) *exchange {
 	x := &exchange{h: h, r: r, rec: recorder{mode: h.Mode}}
-	x.d = h.engine.Decide(r, time.Now(), &x.rec)
+	h.engine.DecideInto(&x.dec, r, time.Now(), &x.rec)
+	x.d = &x.dec
 	x.audit = audit.Request{PolicyVersion: h.PolicyVersion, Mode: h.Mode, Host: r.Host, Path: r.URL.Path, GPC: x.d.GPC, Profile: x.d.Profile}
 	h.logInvalid(x)
 	h.setPlaceholders(r, x.d)
@@ -125,7 +132,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 	}
 	x.passive = d.Report && d.Blocked != nil
-	rw := &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, x: x}
+	x.wrap.ResponseWriter = w
+	x.rw = responseWriter{ResponseWriterWrapper: &x.wrap, x: x}
+	rw := &x.rw
 	defer rw.close(http.ErrAbortHandler) // idempotent; stops the body decoder when next panics (reverse_proxy's abort)
 	err := next.ServeHTTP(rw, r)
 	if cerr := rw.close(err); err == nil {
@@ -150,7 +159,8 @@ func (h *Handler) logEnforcement(x *exchange) {
 	case config.EvidenceResponse:
 		if c := h.logger.Check(zap.InfoLevel, audit.Enforcement); c != nil {
 			x.fill()
-			c.Write(zap.Inline((*enforcementEvent)(x)))
+			x.event[0] = zap.Inline((*enforcementEvent)(x))
+			c.Write(x.event[:]...)
 		}
 	}
 }
@@ -233,7 +243,7 @@ func (h *Handler) setPlaceholders(r *http.Request, d *enforce.Decision) {
 		return
 	}
 	repl.Set("http.consent.id", d.ConsentID())
-	repl.Set("http.consent.categories", strings.Join(h.policy.Names(d.Granted), ","))
+	repl.Set("http.consent.categories", h.engine.GrantedList(d.Granted))
 	repl.Set("http.consent.has_consent", d.HasConsent)
 	repl.Set("http.consent.gpc", d.GPC)
 	repl.Set("http.consent.profile", d.Profile)

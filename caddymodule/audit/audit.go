@@ -142,7 +142,8 @@ func AnonymizeIP(remoteAddr string, bits4, bits6 int) string {
 	if err != nil {
 		return ""
 	}
-	return p.String()
+	var buf [64]byte // one allocation (the string), not two
+	return string(p.AppendTo(buf[:0]))
 }
 
 // BrowserFamily reduces a User-Agent to a coarse family name, enough to

@@ -51,6 +51,12 @@ type Engine struct {
 	unclassified *Unclassified
 	pool         sync.Pool // *trackers.PageRewriter
 	rg           regional
+
+	// joined caches GrantedList for the sets most requests have.
+	joined [3]struct {
+		set  policy.Set
+		list string
+	}
 }
 
 // New compiles a configuration that config.Normalize accepted. codec
@@ -141,6 +147,9 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 	}
 	if err := e.compileRegional(); err != nil {
 		return nil, nil, fmt.Errorf("consent: %v", err)
+	}
+	for i, set := range []policy.Set{pol.RequiredSet(), pol.AllSet(), pol.AllSet() &^ e.saleOrShare} {
+		e.joined[i].set, e.joined[i].list = set, strings.Join(pol.Names(set), ",")
 	}
 	e.bannerOn = cfg.Banner == nil || !cfg.Banner.Disabled
 	e.settingsOn = e.bannerOn && (cfg.Banner == nil || !cfg.Banner.NoSettingsControl)
@@ -331,6 +340,19 @@ func (e *Engine) compileTrackers() error {
 		}
 	}
 	return nil
+}
+
+// GrantedList is the names of the categories in s, comma-separated in
+// policy order (the {http.consent.categories} placeholder). The sets of a
+// visitor without consent, with full consent and with full consent under
+// GPC are joined once, at New.
+func (e *Engine) GrantedList(s policy.Set) string {
+	for i := range e.joined {
+		if e.joined[i].set == s {
+			return e.joined[i].list
+		}
+	}
+	return strings.Join(e.pol.Names(s), ",")
 }
 
 // Policy returns the compiled cookie policy.

@@ -121,10 +121,19 @@ func (d *Decision) Engine() *Engine { return d.e }
 // whether a collector rule answers the request, the request cookies to
 // drop. rec receives the evidence (nil: none). It never modifies r.
 func (e *Engine) Decide(r *http.Request, now time.Time, rec Recorder) *Decision {
+	d := new(Decision)
+	e.DecideInto(d, r, now, rec)
+	return d
+}
+
+// DecideInto is Decide into a Decision the caller provides (for instance
+// one embedded in its own per-request state, saving an allocation). d is
+// overwritten entirely.
+func (e *Engine) DecideInto(d *Decision, r *http.Request, now time.Time, rec Recorder) {
 	if rec == nil {
 		rec = nopRecorder{}
 	}
-	d := &Decision{e: e, Report: e.report, rec: rec}
+	*d = Decision{e: e, Report: e.report, rec: rec}
 	d.Visitor = e.Visitor(r, now)
 	d.Document = WantsDocument(r)
 	if e.blocker != nil {
@@ -137,7 +146,6 @@ func (e *Engine) Decide(r *http.Request, now time.Time, rec Recorder) *Decision 
 	e.filterCookies(r, d)
 	e.cleanURL(r, d)
 	d.ContextHeader = e.contextValue(d, now)
-	return d
 }
 
 // Visitor decodes the consent cookies of a request. Anything wrong with any
@@ -148,7 +156,7 @@ func (e *Engine) Decide(r *http.Request, now time.Time, rec Recorder) *Decision 
 func (e *Engine) Visitor(r *http.Request, now time.Time) Visitor {
 	v := Visitor{
 		Secure:  r.TLS != nil,
-		GPC:     r.Header.Get("Sec-GPC") == "1" && (e.cfg.GPC == nil || !e.cfg.GPC.Disabled),
+		GPC:     headerValue(r.Header, "Sec-Gpc") == "1" && (e.cfg.GPC == nil || !e.cfg.GPC.Disabled),
 		Granted: e.pol.RequiredSet(),
 	}
 	profile, code := e.profileFor(r)
@@ -269,8 +277,8 @@ func (e *Engine) filterCookies(r *http.Request, d *Decision) {
 	if len(lines) == 0 {
 		return
 	}
-	out := lines[:0:0]
-	for _, line := range lines {
+	var out []string // allocated only once a line changes
+	for i, line := range lines {
 		var last policy.Decision
 		consent := false
 		filtered := cookieheader.FilterCookieHeader(line, func(name string) bool {
@@ -290,10 +298,16 @@ func (e *Engine) filterCookies(r *http.Request, d *Decision) {
 			}
 			d.rec.Filtered(name, categoryOf(last))
 		})
-		if filtered != line {
+		if filtered != line && !d.CookieChanged {
 			d.CookieChanged = true
+			out = make([]string, 0, len(lines))
+			for _, kept := range lines[:i] {
+				if kept != "" {
+					out = append(out, kept)
+				}
+			}
 		}
-		if filtered != "" {
+		if d.CookieChanged && filtered != "" {
 			out = append(out, filtered)
 		}
 	}
@@ -322,7 +336,7 @@ func WantsDocument(r *http.Request) bool {
 		return false
 	}
 	h := r.Header
-	if h.Get("HX-Request") != "" || h.Get("Turbo-Frame") != "" || h.Get("X-Requested-With") != "" {
+	if headerValue(h, "Hx-Request") != "" || headerValue(h, "Turbo-Frame") != "" || headerValue(h, "X-Requested-With") != "" {
 		return false
 	}
 	if dest, ok := h["Sec-Fetch-Dest"]; ok {
@@ -332,7 +346,38 @@ func WantsDocument(r *http.Request) bool {
 		}
 		return false
 	}
-	return strings.Contains(strings.ToLower(h.Get("Accept")), "text/html")
+	return containsFold(headerValue(h, "Accept"), "text/html")
+}
+
+// headerValue is h.Get for a key already in canonical form: Header.Get
+// canonicalizes its argument, which allocates for keys such as "Sec-GPC".
+func headerValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// containsFold reports whether s contains the lower-case ASCII substr,
+// ignoring ASCII case in s, without lower-casing a copy of s.
+func containsFold(s, substr string) bool {
+	n := len(substr)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != substr[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
 }
 
 // ChoiceSet is the set of categories a choice grants: accept_all grants

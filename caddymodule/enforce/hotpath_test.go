@@ -1,0 +1,86 @@
+package enforce
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/consentgate/caddy-consent/caddymodule/policy"
+)
+
+// Several Cookie lines: unchanged lines before the first change are kept,
+// emptied lines dropped, and nothing changes when nothing is refused.
+func TestFilterCookiesLines(t *testing.T) {
+	e := testEngine(t, nil)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header["Cookie"] = []string{"PHPSESSID=1", "", "_ga=2; JSESSIONID=4", "_fbp=3"}
+	d := e.Decide(r, time.Now(), nil)
+	if !d.CookieChanged || !slices.Equal(d.CookieLines, []string{"PHPSESSID=1", "JSESSIONID=4"}) {
+		t.Errorf("changed=%v lines %q", d.CookieChanged, d.CookieLines)
+	}
+	r.Header["Cookie"] = []string{"PHPSESSID=1", "JSESSIONID=4"}
+	d = e.Decide(r, time.Now(), nil)
+	if d.CookieChanged || d.CookieLines != nil {
+		t.Errorf("nothing refused, yet changed=%v lines %q", d.CookieChanged, d.CookieLines)
+	}
+}
+
+// DecideInto overwrites a used Decision entirely.
+func TestDecideIntoOverwrites(t *testing.T) {
+	e := testEngine(t, nil)
+	var d Decision
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Cookie", "_ga=1")
+	e.DecideInto(&d, r, time.Now(), nil)
+	if len(d.Refused) != 1 {
+		t.Fatalf("refused %q", d.Refused)
+	}
+	e.DecideInto(&d, httptest.NewRequest(http.MethodGet, "/", nil), time.Now(), nil)
+	if len(d.Refused) != 0 || d.CookieChanged {
+		t.Errorf("state of the previous request left: %+v", d)
+	}
+}
+
+func TestWantsDocumentHeaders(t *testing.T) {
+	for _, c := range []struct {
+		hdr  map[string]string
+		want bool
+	}{
+		{map[string]string{"Accept": "TEXT/HTML,*/*"}, true},
+		{map[string]string{"Accept": "application/json"}, false},
+		{map[string]string{"Accept": "text/html", "HX-Request": "true"}, false},
+		{map[string]string{"Accept": "text/html", "X-Requested-With": "XMLHttpRequest"}, false},
+		{map[string]string{"Accept": "text/htm"}, false},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		for k, v := range c.hdr {
+			r.Header.Set(k, v)
+		}
+		if got := WantsDocument(r); got != c.want {
+			t.Errorf("%v: %v, want %v", c.hdr, got, c.want)
+		}
+	}
+}
+
+func TestGPCHeaderRead(t *testing.T) {
+	e := testEngine(t, nil)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Sec-GPC", "1")
+	if !e.Visitor(r, time.Now()).GPC {
+		t.Error("Sec-GPC: 1 not read")
+	}
+}
+
+// GrantedList is the comma-joined names, cached or not.
+func TestGrantedList(t *testing.T) {
+	e := testEngine(t, nil)
+	p := e.Policy()
+	for _, set := range []policy.Set{p.RequiredSet(), p.AllSet(), p.AllSet() &^ e.saleOrShare, p.RequiredSet() | 2} {
+		if got, want := e.GrantedList(set), strings.Join(p.Names(set), ","); got != want || want == "" {
+			t.Errorf("%b: %q, want %q", set, got, want)
+		}
+	}
+}
