@@ -168,8 +168,16 @@ func (s Source) String() string {
 	return ""
 }
 
-// trie is a frozen prefix trie of patterns; nodes[0] is the root.
-type trie struct{ nodes []node }
+// trie is a frozen prefix trie of patterns; nodes[0] is the root. Node i's
+// children, globs and expressions are the ranges of kids, globs and res
+// from its offsets to those of node i+1 (the last node is a sentinel), so
+// a node is 24 bytes and the trie is four allocations.
+type trie struct {
+	nodes []node
+	kids  []int32 // kids[n.kidOff+c-n.lo] is the node after byte c; 0 means none
+	globs []globEntry
+	res   []reEntry
+}
 
 type unknownKind uint8
 
@@ -181,11 +189,11 @@ const (
 
 // node is one trie node: the names reaching it start with the same bytes.
 type node struct {
-	lo    byte    // byte of kids[0]
-	kids  []int32 // kids[c-lo] is the node after byte c; 0 means none
-	exact Set     // categories with an exact name ending here
-	globs []globEntry
-	res   []reEntry
+	exact   Set // categories with an exact name ending here
+	kidOff  uint32
+	globOff uint32
+	reOff   uint32
+	lo      byte // byte of the first child
 }
 
 type globEntry struct {
@@ -251,7 +259,16 @@ func Compile(cfg Config) (*Policy, []Warning, error) {
 		}
 	}
 
-	opB, biB := newTrieBuilder(), newTrieBuilder()
+	var opBytes, biBytes int
+	for _, c := range p.cats {
+		for _, s := range c.Operator {
+			opBytes += len(s)
+		}
+		for _, s := range c.Cookies {
+			biBytes += len(s)
+		}
+	}
+	opB, biB := newTrieBuilder(opBytes), newTrieBuilder(biBytes)
 	for i, c := range p.cats {
 		bit := Set(1) << uint(i)
 		if len(c.Cookies) == 0 && len(c.Operator) == 0 {
@@ -280,7 +297,7 @@ func Compile(cfg Config) (*Policy, []Warning, error) {
 			}
 		}
 	}
-	p.op.nodes, p.builtin.nodes = opB.finish(), biB.finish()
+	p.op, p.builtin = opB.finish(), biB.finish()
 	if cfg.Database != nil {
 		p.db = cfg.Database
 		for k, name := range dbCategoryNames {
@@ -504,24 +521,25 @@ func (p *Policy) ClassifySource(name string) (matched Set, primary int, src Sour
 // match returns the union of the sets of every pattern in t matching name.
 func (t *trie) match(name string) (matched Set) {
 	nodes := t.nodes
-	if len(nodes) == 0 {
+	if len(nodes) < 2 {
 		return 0
 	}
-	n := &nodes[0]
+	cur := 0
 	for i := 0; ; i++ {
-		if len(n.globs) != 0 {
+		n, nx := &nodes[cur], &nodes[cur+1]
+		if n.globOff != nx.globOff {
 			rest := name[i:]
-			for k := range n.globs {
-				g := &n.globs[k]
-				if g.set&^matched != 0 && g.rest.match(rest) {
+			for k := n.globOff; k < nx.globOff; k++ {
+				if g := &t.globs[k]; g.set&^matched != 0 && g.rest.match(rest) {
 					matched |= g.set
 				}
 			}
 		}
-		for k := range n.res {
-			r := &n.res[k]
-			if r.set&^matched != 0 && r.re.MatchString(name) {
-				matched |= r.set
+		if n.reOff != nx.reOff {
+			for k := n.reOff; k < nx.reOff; k++ {
+				if r := &t.res[k]; r.set&^matched != 0 && r.re.MatchString(name) {
+					matched |= r.set
+				}
 			}
 		}
 		if i == len(name) {
@@ -529,14 +547,18 @@ func (t *trie) match(name string) (matched Set) {
 			break
 		}
 		c := name[i]
-		if c < n.lo || int(c-n.lo) >= len(n.kids) {
+		if c < n.lo {
 			break
 		}
-		next := n.kids[c-n.lo]
+		k := n.kidOff + uint32(c-n.lo)
+		if k >= nx.kidOff {
+			break
+		}
+		next := t.kids[k]
 		if next == 0 {
 			break
 		}
-		n = &nodes[next]
+		cur = int(next)
 	}
 	return matched
 }
@@ -605,99 +627,143 @@ func (p *Policy) ExpiryTarget(category int) (domain, path string) {
 }
 
 // trieBuilder collects patterns before they are frozen into dense nodes.
+// A node is 24 bytes and its children a linked list of siblings, so
+// building allocates little more than the nodes themselves.
 type trieBuilder struct {
-	nodes    []bnode
-	globIdx  map[string]int // pattern source -> index in its node's globs
-	reIdx    map[string]int
-	globNode map[string]int
-	reNode   map[string]int
+	nodes []bnode
+	globs []bglob
+	res   []bre
+	index map[string]int // pattern source -> index in globs or res
 }
 
 type bnode struct {
-	kids  []bedge // in insertion order; most nodes have one
 	exact Set
-	globs []globEntry
-	res   []reEntry
+	first int32 // first child, 0 for none (the root is nobody's child)
+	next  int32 // next sibling, 0 for none
+	c     byte  // byte leading to this node
 }
 
-// bedge is an edge of a trieBuilder node: byte c leads to node n.
-type bedge struct {
-	c byte
-	n int32
+type bglob struct {
+	node int32
+	e    globEntry
 }
 
-func newTrieBuilder() *trieBuilder {
-	return &trieBuilder{
-		nodes:    []bnode{{}},
-		globIdx:  map[string]int{},
-		reIdx:    map[string]int{},
-		globNode: map[string]int{},
-		reNode:   map[string]int{},
-	}
+type bre struct {
+	node int32
+	e    reEntry
+}
+
+// newTrieBuilder returns a builder with room for sizeHint nodes besides
+// the root (the total length of the prefixes to add is enough).
+func newTrieBuilder(sizeHint int) *trieBuilder {
+	b := &trieBuilder{nodes: make([]bnode, 1, 1+sizeHint)}
+	return b
 }
 
 func (b *trieBuilder) walk(prefix string) int {
-	n := 0
+	n := int32(0)
 	for i := 0; i < len(prefix); i++ {
 		c := prefix[i]
-		next := int32(-1)
-		for _, e := range b.nodes[n].kids {
-			if e.c == c {
-				next = e.n
-				break
-			}
+		k := b.nodes[n].first
+		for k != 0 && b.nodes[k].c != c {
+			k = b.nodes[k].next
 		}
-		if next < 0 {
-			next = int32(len(b.nodes))
-			b.nodes[n].kids = append(b.nodes[n].kids, bedge{c, next})
-			b.nodes = append(b.nodes, bnode{})
+		if k == 0 {
+			k = int32(len(b.nodes))
+			b.nodes = append(b.nodes, bnode{c: c, next: b.nodes[n].first})
+			b.nodes[n].first = k
 		}
-		n = int(next)
+		n = k
 	}
-	return n
+	return int(n)
 }
 
 func (b *trieBuilder) add(pat Pattern, bit Set) {
-	switch pat.Kind {
-	case Exact:
+	if pat.Kind == Exact {
 		n := b.walk(pat.Source)
 		b.nodes[n].exact |= bit
+		return
+	}
+	if b.index == nil {
+		b.index = map[string]int{}
+	}
+	i, seen := b.index[pat.Source]
+	switch pat.Kind {
 	case Glob:
-		if n, ok := b.globNode[pat.Source]; ok {
-			b.nodes[n].globs[b.globIdx[pat.Source]].set |= bit
+		if seen {
+			b.globs[i].e.set |= bit
 			return
 		}
-		n := b.walk(pat.prefix)
-		b.globNode[pat.Source], b.globIdx[pat.Source] = n, len(b.nodes[n].globs)
-		b.nodes[n].globs = append(b.nodes[n].globs, globEntry{rest: pat.rest, set: bit})
+		b.index[pat.Source] = len(b.globs)
+		b.globs = append(b.globs, bglob{int32(b.walk(pat.prefix)), globEntry{rest: pat.rest, set: bit}})
 	case Regexp:
-		if n, ok := b.reNode[pat.Source]; ok {
-			b.nodes[n].res[b.reIdx[pat.Source]].set |= bit
+		if seen {
+			b.res[i].e.set |= bit
 			return
 		}
-		n := b.walk(pat.rePrefix)
-		b.reNode[pat.Source], b.reIdx[pat.Source] = n, len(b.nodes[n].res)
-		b.nodes[n].res = append(b.nodes[n].res, reEntry{re: pat.re, set: bit})
+		b.index[pat.Source] = len(b.res)
+		b.res = append(b.res, bre{int32(b.walk(pat.rePrefix)), reEntry{re: pat.re, set: bit}})
 	}
 }
 
-func (b *trieBuilder) finish() []node {
-	out := make([]node, len(b.nodes))
-	for i, bn := range b.nodes {
-		n := &out[i]
-		n.exact, n.globs, n.res = bn.exact, bn.globs, bn.res
-		if len(bn.kids) == 0 {
-			continue
-		}
-		lo, hi := bn.kids[0].c, bn.kids[0].c
-		for _, e := range bn.kids {
-			lo, hi = min(lo, e.c), max(hi, e.c)
-		}
-		n.lo = lo
-		n.kids = make([]int32, int(hi-lo)+1)
-		for _, e := range bn.kids {
-			n.kids[e.c-lo] = e.n
+func (b *trieBuilder) finish() trie {
+	nn := len(b.nodes)
+	t := trie{
+		nodes: make([]node, nn+1),
+		globs: make([]globEntry, len(b.globs)),
+		res:   make([]reEntry, len(b.res)),
+	}
+	// Children's byte ranges, then the dense child tables.
+	nk := 0
+	for i := range b.nodes {
+		if k := b.nodes[i].first; k != 0 {
+			lo, hi := b.nodes[k].c, b.nodes[k].c
+			for ; k != 0; k = b.nodes[k].next {
+				lo, hi = min(lo, b.nodes[k].c), max(hi, b.nodes[k].c)
+			}
+			t.nodes[i].lo = lo
+			nk += int(hi-lo) + 1
 		}
 	}
-	return out
+	t.kids = make([]int32, 0, nk)
+	for i := range b.nodes {
+		n := &t.nodes[i]
+		n.exact = b.nodes[i].exact
+		n.kidOff = uint32(len(t.kids))
+		if k := b.nodes[i].first; k != 0 {
+			hi := n.lo
+			for j := k; j != 0; j = b.nodes[j].next {
+				hi = max(hi, b.nodes[j].c)
+			}
+			base := len(t.kids)
+			t.kids = t.kids[:base+int(hi-n.lo)+1]
+			for ; k != 0; k = b.nodes[k].next {
+				t.kids[base+int(b.nodes[k].c-n.lo)] = k
+			}
+		}
+	}
+	t.nodes[nn].kidOff = uint32(len(t.kids))
+	// Globs and expressions grouped by node, in the order they were added
+	// (a counting sort: offsets first, then placement).
+	for _, g := range b.globs {
+		t.nodes[g.node+1].globOff++
+	}
+	for _, r := range b.res {
+		t.nodes[r.node+1].reOff++
+	}
+	for i := 1; i <= nn; i++ {
+		t.nodes[i].globOff += t.nodes[i-1].globOff
+		t.nodes[i].reOff += t.nodes[i-1].reOff
+	}
+	fill := make([]uint32, nn)
+	for _, g := range b.globs {
+		t.globs[t.nodes[g.node].globOff+fill[g.node]] = g.e
+		fill[g.node]++
+	}
+	clear(fill)
+	for _, r := range b.res {
+		t.res[t.nodes[r.node].reOff+fill[r.node]] = r.e
+		fill[r.node]++
+	}
+	return t
 }
