@@ -249,3 +249,26 @@ func FuzzNoscriptEdits(f *testing.F) {
 		compareNoscript(t, n, text)
 	})
 }
+
+// TestPooledSite: a pooled PageRewriter decides first party by the host
+// of the current page, not by the one it cached for the previous page.
+func TestPooledSite(t *testing.T) {
+	n := presetNeutralizer(t, Options{})
+	pr := n.Rewriter(allowNone, nil).(*PageRewriter)
+	doc := []byte(`<img src="https://cdn.a-shop.example/x.png"><script src="https://static.b-shop.example/app.js"></script>`)
+	for _, c := range []struct{ host, want string }{
+		{"www.a-shop.example", "static.b-shop.example script"},
+		{"www.a-shop.example", "static.b-shop.example script"},
+		{"b-shop.example", "cdn.a-shop.example img"},
+		{"", "cdn.a-shop.example img,static.b-shop.example script"},
+		{"www.a-shop.example", "static.b-shop.example script"},
+	} {
+		var got []string
+		pr.Reset(n, allowNone, nil)
+		pr.SetPage(PageInfo{Host: c.host, Unknown: func(h, tag string) { got = append(got, h+" "+tag) }})
+		pipeWith(t, pr, doc)
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("page host %q: unknown %v, want %s", c.host, got, c.want)
+		}
+	}
+}

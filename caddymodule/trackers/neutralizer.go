@@ -76,6 +76,10 @@ type Neutralizer struct {
 	opts    Options
 	cats    []string // distinct vendor categories
 	catOf   []int    // vendor → index in cats
+	// catAttr and catScript are the attributes inserted for one category
+	// (per cats entry): ` data-consent-category="c"`, and for a script
+	// with ` type="text/plain"` before it.
+	catAttr, catScript []string
 	// csp caches CSPHosts per set of allowed categories (a bit per
 	// cats entry): a handful of distinct sets, computed once each
 	// instead of per response.
@@ -103,6 +107,10 @@ func NewNeutralizer(vendors []Vendor, opts Options) (*Neutralizer, error) {
 			n.cats = append(n.cats, v.Category)
 		}
 		n.catOf = append(n.catOf, i)
+	}
+	for _, c := range n.cats {
+		n.catAttr = append(n.catAttr, ` data-consent-category="`+c+`"`)
+		n.catScript = append(n.catScript, ` type="text/plain" data-consent-category="`+c+`"`)
 	}
 	n.m = newMatcher(n.vendors)
 	n.sigs = newSigMatcher(n.vendors)
@@ -193,6 +201,8 @@ type PageRewriter struct {
 
 	page       PageInfo
 	pageSite   string   // registrable domain of page.Host
+	siteOf     string   // the last host of SetPage (kept by Reset) ...
+	site       string   // ... and its registrable domain
 	reported   []string // unknown hosts reported for this response
 	seen       []string // hosts already decided for this response (bounded)
 	uspans     []attrSpan
@@ -237,7 +247,10 @@ func (r *PageRewriter) Reset(n *Neutralizer, allowed func(string) bool, report f
 // Reset clears them.
 func (r *PageRewriter) SetPage(p PageInfo) {
 	r.page = p
-	r.pageSite = registrable(p.Host)
+	if p.Host != r.siteOf {
+		r.siteOf, r.site = p.Host, registrable(p.Host)
+	}
+	r.pageSite = r.site
 }
 
 // registrable returns the registrable domain of host (eTLD+1), or host
@@ -520,6 +533,30 @@ func (r *PageRewriter) refusedHits() bool {
 	return false
 }
 
+// categoryAttr returns the data-consent-category attribute of the
+// collected vendors (with type="text/plain" before it for a script).
+func (r *PageRewriter) categoryAttr(script bool) string {
+	one := -1
+	for _, v := range r.hits {
+		c := r.n.catOf[v]
+		if one >= 0 && c != one {
+			one = -2
+			break
+		}
+		one = c
+	}
+	if one >= 0 {
+		if script {
+			return r.n.catScript[one]
+		}
+		return r.n.catAttr[one]
+	}
+	if script {
+		return ` type="text/plain" data-consent-category="` + r.categories() + `"`
+	}
+	return ` data-consent-category="` + r.categories() + `"`
+}
+
 // categories returns the categories of the collected vendors, least
 // restrictive first, space-separated (the banner requires all of them).
 func (r *PageRewriter) categories() string {
@@ -565,7 +602,8 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		name = t.name
 	}
 	r.beginHits()
-	var rename []string // attributes whose name gets the data-consent- prefix
+	var renameBuf [8]string
+	rename := renameBuf[:0] // attributes whose name gets the data-consent- prefix
 	var insert string
 	switch name {
 	case "script":
@@ -577,12 +615,13 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		// restores the type only. href is an SVG script's source, which
 		// browsers may load whatever the type says: renamed.
 		rename = append(rename, "type")
-		r.urlAttrs(&t, nil, "src")
+		var srcBuf [1]string
+		r.urlAttrs(&t, srcBuf[:0], "src")
 		rename = r.urlAttrs(&t, rename, "href", "xlink:href")
 		if !r.refusedHits() {
 			return dst, false
 		}
-		insert = ` type="text/plain" data-consent-category="` + r.categories() + `"`
+		insert = r.categoryAttr(true)
 	case "iframe", "frame":
 		um, i, srcRefused := r.refusedURL(&t, "src", false)
 		srcdocRefused := false
@@ -604,7 +643,7 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 			// srcdoc wins over src: it must not run either.
 			rename = append(rename, "srcdoc")
 		}
-		insert = ` data-consent-category="` + r.categories() + `"`
+		insert = r.categoryAttr(false)
 		if srcRefused && !srcdocRefused && r.n.opts.EmbedPlaceholder && um.embed && t.first("srcdoc") < 0 {
 			insert += r.placeholder(r.n.vendors[um.vendor].Title, r.n.vendors[um.vendor].Category, t.attrs[i].Val)
 		}
@@ -617,7 +656,7 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 			return dst, false
 		}
 		rename = append(rename, "href")
-		insert = ` data-consent-category="` + r.categories() + `"`
+		insert = r.categoryAttr(false)
 	case "a", "area":
 		i := t.first("ping")
 		if i < 0 {
@@ -632,7 +671,7 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 			return dst, false
 		}
 		rename = append(rename, "ping")
-		insert = ` data-consent-category="` + r.categories() + `"`
+		insert = r.categoryAttr(false)
 	case "img", "image", "input", "source", "video", "audio", "track", "embed", "object", "feimage":
 		// img/image: src and srcset (an HTML <image> is an <img>), SVG
 		// image/feImage: href and xlink:href; object: data.
@@ -645,7 +684,7 @@ func (r *PageRewriter) rewriteTag(dst []byte, name string, raw []byte) ([]byte, 
 		if len(r.hits) == 0 || !r.refusedHits() {
 			return dst, false
 		}
-		insert = ` data-consent-category="` + r.categories() + `"`
+		insert = r.categoryAttr(false)
 	default:
 		return dst, false
 	}
@@ -994,7 +1033,8 @@ func (r *PageRewriter) srcsetMatches(v string) bool {
 // attributes, the tag is re-serialized from the parsed attributes instead.
 func buildTag(dst, raw []byte, t *parsedTag, insert string, rename []string) []byte {
 	if t.aligned {
-		edits := make([]edit, 0, 1+len(rename))
+		var editBuf [8]edit
+		edits := editBuf[:0]
 		edits = append(edits, edit{start: t.nameEnd, end: t.nameEnd, text: insert})
 		for _, s := range t.spans {
 			for _, k := range rename {
@@ -1103,8 +1143,23 @@ func resourceHint(t *parsedTag) (ignorePaths, ok bool) {
 	if i < 0 {
 		return false, false
 	}
-	for _, tok := range strings.Fields(strings.ToLower(t.attrs[i].Val)) {
-		switch tok {
+	for rel := t.attrs[i].Val; rel != ""; {
+		k := 0
+		for k < len(rel) && isSpace(rel[k]) {
+			k++
+		}
+		rel = rel[k:]
+		k = 0
+		for k < len(rel) && !isSpace(rel[k]) {
+			k++
+		}
+		var low [16]byte
+		tok := rel[:k]
+		rel = rel[k:]
+		if len(tok) > len(low) {
+			continue
+		}
+		switch string(appendLower(low[:0], []byte(tok))) {
 		case "preconnect", "dns-prefetch":
 			ignorePaths, ok = true, true
 		case "preload", "prefetch", "modulepreload", "prerender":
@@ -1202,10 +1257,10 @@ func (r *PageRewriter) rewriteInline(startTag, text []byte) []byte {
 	if !ok {
 		return nil
 	}
-	rename := []string{"type"}
-	insert := ` type="text/plain" data-consent-category="` + r.categories() + `"`
+	rename := [1]string{"type"}
+	insert := r.categoryAttr(true)
 	r.reportHits("script")
-	out := buildTag(r.buf[:0], startTag, &t, insert, rename)
+	out := buildTag(r.buf[:0], startTag, &t, insert, rename[:])
 	r.buf = out
 	return out
 }
