@@ -57,7 +57,7 @@ type Database struct {
 	patterns []string  // patterns[i] is wild[i].name + "*", for Facts
 	// slots is an open-addressing hash table of the exact names: index+1
 	// in exact, 0 for a free slot; len(slots)-1 is the mask.
-	slots []uint16
+	slots []uint32
 	seed  maphash.Seed
 	// prefixes is a trie of the wildcard prefixes: a node's exact field
 	// is 1 + the index in wild of the prefix ending there, 0 for none.
@@ -79,9 +79,6 @@ type dbEntry struct {
 	// (for a wildcard: every name whose longest matching prefix it is).
 	cum uint8
 }
-
-// maxDBEntries bounds each table, so that an index fits in a uint16 slot.
-const maxDBEntries = 1<<16 - 1
 
 // dbRow is one entry of a cookie database before compilation.
 type dbRow struct {
@@ -120,7 +117,7 @@ func dbCategoryOf(ocd string) int {
 // labelled Security or Necessary ("sb-", "clerk_") counts as functional,
 // since any tracker could take a name with that prefix; the real shapes of
 // those cookies are in the built-in necessary list. rows is reordered.
-func newDatabase(rows []dbRow) (*Database, error) {
+func newDatabase(rows []dbRow) *Database {
 	kept := rows[:0]
 	for _, r := range rows {
 		r.name = strings.TrimSpace(r.name)
@@ -150,9 +147,6 @@ func newDatabase(rows []dbRow) (*Database, error) {
 		} else {
 			nExact++
 		}
-	}
-	if nExact > maxDBEntries || nWild > maxDBEntries {
-		return nil, fmt.Errorf("cookie database has %d exact and %d wildcard entries; at most %d of each are supported", nExact, nWild, maxDBEntries)
 	}
 	d := &Database{exact: make([]dbEntry, 0, nExact), wild: make([]dbEntry, 0, nWild), patterns: make([]string, 0, nWild)}
 	for i := 0; i < len(rows); {
@@ -204,7 +198,7 @@ func newDatabase(rows []dbRow) (*Database, error) {
 	for size < 2*len(d.exact) {
 		size <<= 1
 	}
-	d.slots, d.seed = make([]uint16, size), maphash.MakeSeed()
+	d.slots, d.seed = make([]uint32, size), maphash.MakeSeed()
 	for i := range d.exact {
 		e := &d.exact[i]
 		e.parent = int32(d.longestPrefix(e.name))
@@ -216,9 +210,9 @@ func newDatabase(rows []dbRow) (*Database, error) {
 		for d.slots[k] != 0 {
 			k = (k + 1) & uint64(size-1)
 		}
-		d.slots[k] = uint16(i + 1)
+		d.slots[k] = uint32(i + 1)
 	}
-	return d, nil
+	return d
 }
 
 // Len returns the number of distinct entries.
@@ -356,7 +350,7 @@ func LoadCookieDatabase(r io.Reader) (*Database, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newDatabase(rows)
+	return newDatabase(rows), nil
 }
 
 //go:embed ocd_data.tsv
@@ -416,5 +410,5 @@ func parseDBData(data string) (*Database, error) {
 		}
 		rows = append(rows, dbRow{name: f[0], wildcard: f[1] == "1", ocdCat: f[2], vendor: f[3], retention: f[4]})
 	}
-	return newDatabase(rows)
+	return newDatabase(rows), nil
 }
