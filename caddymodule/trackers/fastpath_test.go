@@ -272,3 +272,57 @@ func TestPooledSite(t *testing.T) {
 		}
 	}
 }
+
+// TestRelativeMayMatch: for a hostless tag, relativeMayMatch says what
+// rawMayMatch says; it sends every other tag back to rawMayMatch.
+func TestRelativeMayMatch(t *testing.T) {
+	n := presetNeutralizer(t, Options{})
+	for _, raw := range append([]string{
+		`<img src="/img/product-1.jpg" alt="Product 1" width="280">`,
+		`<script src="/js/matomo.js">`,
+		`<script src=matomo.js>`,
+		`<script src= 'piwik.js'>`,
+		`<img src="/b/ss/x/1/JS-2.0/s123">`,
+		`<img src="?x=matomo.php">`,
+		`<img src="/a" srcset="/b 1x, /c/piwik.php 2x">`,
+		`<img src="//t.example/matomo.php">`,
+		`<img src="/` + "\n" + `/www.google-analytics.com/collect">`,
+		`<img src="https://www.facebook.com/tr">`,
+		`<img src="&#47;&#47;www.facebook.com/tr">`,
+		`<img src="\\www.facebook.com/tr">`,
+	}, parseTagCases...) {
+		if err := checkRelative(n, []byte(raw)); err != "" {
+			t.Error(err)
+		}
+	}
+}
+
+// checkRelative checks relativeMayMatch's contract against hostless and
+// rawMayMatch.
+func checkRelative(n *Neutralizer, raw []byte) string {
+	h, may := n.m.relativeMayMatch(raw)
+	if h && !may && (!hostless(raw) || n.m.rawMayMatch(raw)) {
+		return fmt.Sprintf("relativeMayMatch(%q) skips a tag that hostless/rawMayMatch keep", raw)
+	}
+	if hostless(raw) && (!h && !may || may != n.m.rawMayMatch(raw)) {
+		return fmt.Sprintf("relativeMayMatch(%q) = %v, %v on a hostless tag; rawMayMatch %v", raw, h, may, n.m.rawMayMatch(raw))
+	}
+	return ""
+}
+
+func FuzzRelativeMayMatch(f *testing.F) {
+	for _, c := range parseTagCases {
+		f.Add([]byte(c))
+	}
+	f.Add([]byte(`<script src="/js/matomo.js">`))
+	f.Add([]byte(`<img src=/b/ss/1>`))
+	n, err := NewNeutralizer(Presets(), Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if err := checkRelative(n, raw); err != "" {
+			t.Fatal(err)
+		}
+	})
+}

@@ -329,6 +329,11 @@ func (r *PageRewriter) SkipTag(name string, raw []byte) bool {
 			return false
 		}
 	}
+	// A tag with relative URLs only (a product card's <img>): only the
+	// same-origin path entries can match, and no host is unknown.
+	if hostless, may := r.n.m.relativeMayMatch(raw); hostless {
+		return !may
+	}
 	if r.n.m.rawMayMatch(raw) {
 		return false
 	}

@@ -457,6 +457,54 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 	return false
 }
 
+// relSpecial marks the bytes relativeMayMatch stops at.
+var relSpecial = [256]bool{':': true, '\\': true, '&': true, '/': true, '=': true}
+
+// relativeMayMatch is rawMayMatch for a tag whose URLs cannot name a host
+// (hostless), in one pass over its bytes. hostless && !may: the tag is
+// hostless and rawMayMatch is false (nothing can match, no host to
+// report). may: a same-origin path entry ("*/matomo.php") may start after
+// a slash or at a value (hostless is then unspecified: the scan stopped).
+// !hostless: the tag has a ':', '\\' or '&', or two slashes in a row (tab
+// and newline characters in between dropped); use rawMayMatch.
+func (m *matcher) relativeMayMatch(raw []byte) (hostless, may bool) {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if !relSpecial[c] {
+			continue
+		}
+		switch c {
+		case '/':
+			if j := skipTabNL(raw, i+1); j < len(raw) && raw[j] == '/' {
+				return false, true
+			}
+			if i+1 < len(raw) && m.anyFirst[raw[i+1]] && m.anyLitAt(raw, i+1) {
+				return true, true
+			}
+		case '=':
+			if len(m.anyLits) == 0 {
+				continue
+			}
+			j := i + 1
+			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
+				j++
+			}
+			if j < len(raw) && !m.anyFirst[raw[j]] && !isSpace(raw[j]) && raw[j] != '"' && raw[j] != '\'' {
+				continue
+			}
+			for j < len(raw) && (isSpace(raw[j]) || raw[j] == '"' || raw[j] == '\'') {
+				j++
+			}
+			if m.anyLitAt(raw, j) {
+				return true, true
+			}
+		default: // ':', '\\', '&'
+			return false, true
+		}
+	}
+	return true, false
+}
+
 // anyLitAt reports whether a "*/" path entry (without its "*/") starts at
 // raw[i].
 func (m *matcher) anyLitAt(raw []byte, i int) bool {
