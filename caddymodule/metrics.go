@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,7 @@ func initMetrics() {
 			Help: "HTML pages that received the banner (kind=banner) or the settings control (kind=settings)."}, []string{"kind"})
 		metrics.profiles = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "profile_decisions_total",
 			Help: "Consent choices recorded under each regional profile (only when regions are configured), by action."}, []string{"profile", "action"})
+		initCounterCaches()
 	})
 }
 
@@ -60,6 +62,64 @@ func registerMetrics(ctx caddy.Context) error {
 		}
 	}
 	return nil
+}
+
+// counterCache holds the counters of one CounterVec by label values, so
+// the per-request path finds them with a few string comparisons instead
+// of hashing labels in WithLabelValues. Copy on write: a new label pair
+// (a category first seen) builds a new slice; reads take no lock. The
+// label values are category names and modes, a bounded set.
+type counterCache struct {
+	vec     *prometheus.CounterVec
+	entries atomic.Pointer[[]cachedCounter]
+	mu      sync.Mutex
+}
+
+type cachedCounter struct {
+	a, b string
+	c    prometheus.Counter
+}
+
+const maxCachedCounters = 256
+
+// get returns the counter for labels (a) or (a, b).
+func (cc *counterCache) get(a, b string, two bool) prometheus.Counter {
+	if p := cc.entries.Load(); p != nil {
+		for i := range *p {
+			if e := &(*p)[i]; e.a == a && e.b == b {
+				return e.c
+			}
+		}
+	}
+	var c prometheus.Counter
+	if two {
+		c = cc.vec.WithLabelValues(a, b)
+	} else {
+		c = cc.vec.WithLabelValues(a)
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	var old []cachedCounter
+	if p := cc.entries.Load(); p != nil {
+		old = *p
+	}
+	if len(old) < maxCachedCounters {
+		next := append(append(make([]cachedCounter, 0, len(old)+1), old...), cachedCounter{a: a, b: b, c: c})
+		cc.entries.Store(&next)
+	}
+	return c
+}
+
+var (
+	strippedCounters    counterCache
+	blockedCounters     counterCache
+	neutralizedCounters counterCache
+)
+
+func initCounterCaches() {
+	strippedCounters.vec = metrics.stripped
+	blockedCounters.vec = metrics.blocked
+	neutralizedCounters.vec = metrics.neutralized
 }
 
 func (h *Handler) countDecision(action, profile string, granted policy.Set) {

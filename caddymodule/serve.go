@@ -54,18 +54,18 @@ type recorder struct {
 }
 
 func (r *recorder) Stripped(cookie, category string, malformed bool) {
-	metrics.stripped.WithLabelValues(category, r.mode).Inc()
+	strippedCounters.get(category, r.mode, true).Inc()
 	r.EnforcementRecord.Stripped(cookie, category, malformed)
 }
 
 func (r *recorder) Blocked(rule, category string) {
-	metrics.blocked.WithLabelValues(category, r.mode).Inc()
+	blockedCounters.get(category, r.mode, true).Inc()
 	r.EnforcementRecord.Blocked(rule, category)
 }
 
 func (r *recorder) Neutralized(vendor, category, tag string) {
 	if r.mode == ModeEnforce {
-		metrics.neutralized.WithLabelValues(category).Inc()
+		neutralizedCounters.get(category, "", false).Inc()
 	}
 	r.EnforcementRecord.Neutralized(vendor, category, tag)
 }

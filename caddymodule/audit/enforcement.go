@@ -46,7 +46,7 @@ type list struct {
 	total   int
 }
 
-func (l *list) add(e entry) {
+func (l *list) add(e entry, rec *EnforcementRecord) {
 	for i := range l.entries {
 		if l.entries[i] == e {
 			return
@@ -55,9 +55,16 @@ func (l *list) add(e entry) {
 	l.total++
 	if len(l.entries) < MaxListEntries {
 		if l.entries == nil {
-			// One allocation for the usual response (a few entries),
-			// not one per doubling.
-			l.entries = make([]entry, 0, 8)
+			// The first list used starts in the record's own array
+			// (no allocation for the usual response, one list of a
+			// few entries); others start with room for 8, not one
+			// allocation per doubling.
+			if !rec.bufUsed {
+				rec.bufUsed = true
+				l.entries = rec.entBuf[:0:len(rec.entBuf)]
+			} else {
+				l.entries = make([]entry, 0, 8)
+			}
 		}
 		l.entries = append(l.entries, e)
 	}
@@ -72,9 +79,16 @@ func (l *list) reset() {
 // EnforcementRecord accumulates what the gateway did (or would do) for ONE
 // response. The zero value is ready to use. It is not safe for concurrent
 // use; one response is handled by one goroutine at a time.
+//
+// A record must not be copied once used: its first list and its
+// categories start in arrays inside the record.
 type EnforcementRecord struct {
 	stripped, filtered, expired, neutralized, blocked list
 	categories                                        []string
+
+	bufUsed bool
+	entBuf  [4]entry
+	catBuf  [4]string
 }
 
 func clip(s string) string {
@@ -100,7 +114,7 @@ func (e *EnforcementRecord) category(c string) {
 		return
 	}
 	if e.categories == nil {
-		e.categories = make([]string, 0, 4)
+		e.categories = e.catBuf[:0:len(e.catBuf)]
 	}
 	e.categories = slices.Insert(e.categories, i, c)
 }
@@ -108,32 +122,32 @@ func (e *EnforcementRecord) category(c string) {
 // Stripped records a Set-Cookie header removed from the response.
 // malformed is true when the header could not be parsed.
 func (e *EnforcementRecord) Stripped(cookie, category string, malformed bool) {
-	e.stripped.add(entry{name: clip(cookie), category: category, malformed: malformed})
+	e.stripped.add(entry{name: clip(cookie), category: category, malformed: malformed}, e)
 	e.category(category)
 }
 
 // Filtered records a request cookie removed before the upstream saw it.
 func (e *EnforcementRecord) Filtered(cookie, category string) {
-	e.filtered.add(entry{name: clip(cookie), category: category})
+	e.filtered.add(entry{name: clip(cookie), category: category}, e)
 	e.category(category)
 }
 
 // Expired records an expiry Set-Cookie the gateway added to the response.
 func (e *EnforcementRecord) Expired(cookie, category string) {
-	e.expired.add(entry{name: clip(cookie), category: category})
+	e.expired.add(entry{name: clip(cookie), category: category}, e)
 	e.category(category)
 }
 
 // Neutralized records a tracker tag made inert in the page.
 func (e *EnforcementRecord) Neutralized(vendor, category, tag string) {
-	e.neutralized.add(entry{name: clip(vendor), category: category, tag: clip(tag)})
+	e.neutralized.add(entry{name: clip(vendor), category: category, tag: clip(tag)}, e)
 	e.category(category)
 }
 
 // Blocked records that a same-origin collector request was answered by the
 // gateway instead of the upstream.
 func (e *EnforcementRecord) Blocked(rule, category string) {
-	e.blocked.add(entry{name: clip(rule), category: category})
+	e.blocked.add(entry{name: clip(rule), category: category}, e)
 	e.category(category)
 }
 

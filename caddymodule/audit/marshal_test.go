@@ -90,3 +90,32 @@ func BenchmarkEnforcementMarshal(b *testing.B) {
 		buf.Free()
 	}
 }
+
+// A record reused with Reset (its inline arrays held by whichever list
+// came first) encodes exactly as a fresh one.
+func TestEnforcementRecordReuse(t *testing.T) {
+	fills := []func(*EnforcementRecord){
+		typicalPage,
+		func(e *EnforcementRecord) {
+			e.Neutralized("ga4", "analytics", "script")
+			for i := range 6 {
+				e.Stripped("c"+strconv.Itoa(i), "cat"+strconv.Itoa(5-i), false)
+			}
+		},
+		func(e *EnforcementRecord) { e.Filtered("_ga", "analytics"); e.Expired("_ga", "analytics") },
+	}
+	var reused EnforcementRecord
+	for round := range 2 {
+		for i, f := range fills {
+			reused.Reset()
+			f(&reused)
+			var fresh EnforcementRecord
+			f(&fresh)
+			got := encode(t, Enforcement, []zap.Field{zap.Inline(&reused)})
+			want := encode(t, Enforcement, fresh.Fields())
+			if !bytes.Equal(got, want) {
+				t.Errorf("round %d fill %d:\ngot  %s\nwant %s", round, i, got, want)
+			}
+		}
+	}
+}

@@ -265,7 +265,7 @@ func (e *Engine) consentValues(r *http.Request, secure bool) []string {
 // isConsentCookie reports whether name is one of the consent cookie's names.
 func (e *Engine) isConsentCookie(name string) bool {
 	n := e.cfg.Cookie.Name
-	return name == n || name == "__Host-"+n
+	return name == n || len(name) == len(n)+len("__Host-") && strings.HasPrefix(name, "__Host-") && name[len("__Host-"):] == n
 }
 
 // filterCookies decides which request cookies reach the upstream. Refused
