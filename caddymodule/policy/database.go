@@ -264,28 +264,26 @@ func (d *Database) find(name string) (exact, wild int, bits uint8) {
 // -1 when none: one trie step per byte of name, while some prefix could
 // still match.
 func (d *Database) longestPrefix(name string) int {
-	t := &d.prefixes
-	if len(t.nodes) < 2 {
+	nodes, kids := d.prefixes.nodes, d.prefixes.kids
+	if len(nodes) < 2 {
 		return -1
 	}
-	best, cur := -1, 0
+	best, cur := -1, int32(0)
 	for i := 0; ; i++ {
-		n, nx := &t.nodes[cur], &t.nodes[cur+1]
+		n := &nodes[cur]
 		if n.exact != 0 {
 			best = int(n.exact) - 1
 		}
 		if i == len(name) {
 			return best
 		}
-		c := name[i]
-		if c < n.lo {
+		d := int(name[i]) - int(n.lo)
+		if uint(d) >= uint(n.span) {
 			return best
 		}
-		k := n.kidOff + uint32(c-n.lo)
-		if k >= nx.kidOff || t.kids[k] == 0 {
+		if cur = kids[n.kidOff+uint32(d)]; cur == 0 {
 			return best
 		}
-		cur = int(t.kids[k])
 	}
 }
 

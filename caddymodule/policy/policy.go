@@ -193,8 +193,15 @@ type node struct {
 	kidOff  uint32
 	globOff uint32
 	reOff   uint32
-	lo      byte // byte of the first child
+	span    uint16 // children: bytes lo .. lo+span-1; 0 for none
+	lo      byte
+	flags   byte // hasGlobs, hasRes: the next node's offsets end the ranges
 }
+
+const (
+	hasGlobs = 1 << iota
+	hasRes
+)
 
 type globEntry struct {
 	rest globRest
@@ -520,25 +527,28 @@ func (p *Policy) ClassifySource(name string) (matched Set, primary int, src Sour
 
 // match returns the union of the sets of every pattern in t matching name.
 func (t *trie) match(name string) (matched Set) {
-	nodes := t.nodes
+	nodes, kids := t.nodes, t.kids
 	if len(nodes) < 2 {
 		return 0
 	}
 	cur := 0
 	for i := 0; ; i++ {
-		n, nx := &nodes[cur], &nodes[cur+1]
-		if n.globOff != nx.globOff {
-			rest := name[i:]
-			for k := n.globOff; k < nx.globOff; k++ {
-				if g := &t.globs[k]; g.set&^matched != 0 && g.rest.match(rest) {
-					matched |= g.set
+		n := &nodes[cur]
+		if n.flags != 0 {
+			nx := &nodes[cur+1]
+			if n.flags&hasGlobs != 0 {
+				rest := name[i:]
+				for k := n.globOff; k < nx.globOff; k++ {
+					if g := &t.globs[k]; g.set&^matched != 0 && g.rest.match(rest) {
+						matched |= g.set
+					}
 				}
 			}
-		}
-		if n.reOff != nx.reOff {
-			for k := n.reOff; k < nx.reOff; k++ {
-				if r := &t.res[k]; r.set&^matched != 0 && r.re.MatchString(name) {
-					matched |= r.set
+			if n.flags&hasRes != 0 {
+				for k := n.reOff; k < nx.reOff; k++ {
+					if r := &t.res[k]; r.set&^matched != 0 && r.re.MatchString(name) {
+						matched |= r.set
+					}
 				}
 			}
 		}
@@ -546,15 +556,11 @@ func (t *trie) match(name string) (matched Set) {
 			matched |= n.exact
 			break
 		}
-		c := name[i]
-		if c < n.lo {
+		d := int(name[i]) - int(n.lo) // negative wraps to a huge uint
+		if uint(d) >= uint(n.span) {
 			break
 		}
-		k := n.kidOff + uint32(c-n.lo)
-		if k >= nx.kidOff {
-			break
-		}
-		next := t.kids[k]
+		next := kids[n.kidOff+uint32(d)]
 		if next == 0 {
 			break
 		}
@@ -721,7 +727,6 @@ func (b *trieBuilder) finish() trie {
 			for ; k != 0; k = b.nodes[k].next {
 				lo, hi = min(lo, b.nodes[k].c), max(hi, b.nodes[k].c)
 			}
-			t.nodes[i].lo = lo
 			nk += int(hi-lo) + 1
 		}
 	}
@@ -731,12 +736,13 @@ func (b *trieBuilder) finish() trie {
 		n.exact = b.nodes[i].exact
 		n.kidOff = uint32(len(t.kids))
 		if k := b.nodes[i].first; k != 0 {
-			hi := n.lo
+			lo, hi := b.nodes[k].c, b.nodes[k].c
 			for j := k; j != 0; j = b.nodes[j].next {
-				hi = max(hi, b.nodes[j].c)
+				lo, hi = min(lo, b.nodes[j].c), max(hi, b.nodes[j].c)
 			}
+			n.lo, n.span = lo, uint16(hi-lo)+1
 			base := len(t.kids)
-			t.kids = t.kids[:base+int(hi-n.lo)+1]
+			t.kids = t.kids[:base+int(n.span)]
 			for ; k != 0; k = b.nodes[k].next {
 				t.kids[base+int(b.nodes[k].c-n.lo)] = k
 			}
@@ -747,9 +753,11 @@ func (b *trieBuilder) finish() trie {
 	// (a counting sort: offsets first, then placement).
 	for _, g := range b.globs {
 		t.nodes[g.node+1].globOff++
+		t.nodes[g.node].flags |= hasGlobs
 	}
 	for _, r := range b.res {
 		t.nodes[r.node+1].reOff++
+		t.nodes[r.node].flags |= hasRes
 	}
 	for i := 1; i <= nn; i++ {
 		t.nodes[i].globOff += t.nodes[i-1].globOff
