@@ -86,6 +86,22 @@ func benchAPI(b *testing.B, cookie string, setup func(*Handler) string) {
 	b.ReportMetric(float64(lines), "audit-B/op")
 }
 
+// BenchmarkRequestAPIBare is the same harness without the gateway (the
+// upstream handler alone): subtract it to get what the gateway adds.
+func BenchmarkRequestAPIBare(b *testing.B) {
+	req := httptest.NewRequest(http.MethodGet, "/api", nil)
+	caddyhttp.NewTestReplacer(req)
+	w := &benchWriter{hdr: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.hdr)
+		req.Header = http.Header{"Cookie": {"PHPSESSID=abc123"}, "Accept": {"application/json"}, "User-Agent": {"x"}, "Sec-Fetch-Dest": {"empty"}}
+		if err := apiUpstream(w, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkRequestAPINoConsent: the issue's /api scenario (3 Set-Cookie
 // stripped, one enforcement line).
 func BenchmarkRequestAPINoConsent(b *testing.B) {

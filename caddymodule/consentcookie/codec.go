@@ -115,9 +115,10 @@ type KeyInfo struct {
 // Codec encodes and decodes consent cookie values. It is safe for concurrent
 // use.
 type Codec struct {
-	name   string
-	maxAge time.Duration
-	keys   []codecKey
+	name     string
+	maxAge   time.Duration
+	keys     []codecKey
+	verified *verifiedCache
 }
 
 type codecKey struct {
@@ -140,7 +141,7 @@ func New(cookieName string, pairs []KeyPair, maxAge time.Duration) (*Codec, erro
 		return nil, fmt.Errorf("consent cookie max age must be positive, got %s", maxAge)
 	}
 	secs := int((maxAge + time.Second - 1) / time.Second)
-	c := &Codec{name: cookieName, maxAge: maxAge, keys: make([]codecKey, len(pairs))}
+	c := &Codec{name: cookieName, maxAge: maxAge, keys: make([]codecKey, len(pairs)), verified: newVerifiedCache()}
 	for i, p := range pairs {
 		if len(p.Hash) < minHashKeyLen {
 			return nil, fmt.Errorf("consent key pair %d: hash key is %d bytes; keys must be at least %d random bytes%s", i, len(p.Hash), minHashKeyLen, keygenHint)
@@ -204,6 +205,12 @@ func (c *Codec) Decode(value string, now time.Time) (Consent, KeyInfo, error) {
 	case len(value) < keyIDLen+1 || value[keyIDLen] != '.' || !isLowerHex(value[:keyIDLen]):
 		return Consent{}, KeyInfo{}, decodeErr(ReasonMalformed, "value does not start with a key id")
 	}
+	if v, k, ok := c.verified.get(value, now); ok {
+		if err := c.checkAge(v, now); err != nil {
+			return err.v, KeyInfo{}, err.err
+		}
+		return v, k, nil
+	}
 	id, body := value[:keyIDLen], value[keyIDLen+1:]
 	if !isCanonicalBase64URL(body) {
 		return Consent{}, KeyInfo{}, decodeErr(ReasonMalformed, "value is not canonical base64url")
@@ -236,12 +243,28 @@ func (c *Codec) Decode(value string, now time.Time) (Consent, KeyInfo, error) {
 		}
 		return Consent{}, KeyInfo{}, &DecodeError{Reason: ReasonMalformed, Err: err}
 	}
-	if age := now.Sub(v.IssuedAt); age > c.maxAge {
-		return v, KeyInfo{}, decodeErr(ReasonExpired, "consent issued %s is %s old; max age is %s", v.IssuedAt.Format(time.RFC3339), age.Truncate(time.Second), c.maxAge)
-	} else if -age > MaxClockSkew {
-		return Consent{}, KeyInfo{}, decodeErr(ReasonMalformed, "consent issued %s is %s in the future; gateway clocks out of sync?", v.IssuedAt.Format(time.RFC3339), (-age).Truncate(time.Second))
+	if err := c.checkAge(v, now); err != nil {
+		return err.v, KeyInfo{}, err.err
 	}
-	return v, KeyInfo{Index: idx, ID: id}, nil
+	k := KeyInfo{Index: idx, ID: id}
+	c.verified.put(value, v, k, now)
+	return v, k, nil
+}
+
+type ageError struct {
+	v   Consent // what Decode returns with the error
+	err *DecodeError
+}
+
+// checkAge is the authoritative expiry check of an authentic consent
+// against now (and the clock-skew bound).
+func (c *Codec) checkAge(v Consent, now time.Time) *ageError {
+	if age := now.Sub(v.IssuedAt); age > c.maxAge {
+		return &ageError{v, decodeErr(ReasonExpired, "consent issued %s is %s old; max age is %s", v.IssuedAt.Format(time.RFC3339), age.Truncate(time.Second), c.maxAge)}
+	} else if -age > MaxClockSkew {
+		return &ageError{Consent{}, decodeErr(ReasonMalformed, "consent issued %s is %s in the future; gateway clocks out of sync?", v.IssuedAt.Format(time.RFC3339), (-age).Truncate(time.Second))}
+	}
+	return nil
 }
 
 // CheckPolicy returns a *DecodeError with ReasonOldPolicy when v was given
