@@ -59,6 +59,10 @@ type Database struct {
 	// in exact, 0 for a free slot; len(slots)-1 is the mask.
 	slots []uint32
 	seed  maphash.Seed
+	// lens[c] has bit min(len, 63) set when some exact name of that
+	// length starts with byte c: most names no exact entry has skip the
+	// hash.
+	lens [256]uint64
 	// prefixes is a trie of the wildcard prefixes: a node's exact field
 	// is 1 + the index in wild of the prefix ending there, 0 for none.
 	prefixes trie
@@ -206,6 +210,7 @@ func newDatabase(rows []dbRow) *Database {
 		if e.parent >= 0 {
 			e.cum |= d.wild[e.parent].cum
 		}
+		d.lens[e.name[0]] |= 1 << min(len(e.name), 63)
 		k := maphash.String(d.seed, e.name) & uint64(size-1)
 		for d.slots[k] != 0 {
 			k = (k + 1) & uint64(size-1)
@@ -246,7 +251,7 @@ func (d *Database) find(name string) (exact, wild int, bits uint8) {
 	if d == nil || name == "" {
 		return -1, -1, 0
 	}
-	if len(d.slots) != 0 {
+	if d.lens[name[0]]&(1<<min(len(name), 63)) != 0 {
 		mask := uint64(len(d.slots) - 1)
 		for k := maphash.String(d.seed, name) & mask; d.slots[k] != 0; k = (k + 1) & mask {
 			if e := &d.exact[d.slots[k]-1]; e.name == name {
