@@ -5,6 +5,7 @@ import (
 	"html"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ConsentModeMapping maps a Google Consent Mode signal to the categories
@@ -128,4 +129,48 @@ func ConsentSignalsDefault(allowed func(category string) bool, m ConsentModeMapp
 	}
 	b.WriteString(`</script>`)
 	return []byte(b.String())
+}
+
+// ConsentSignals renders ConsentSignalsDefault for one mapping and one
+// set of Signals, built once per configuration: the signals are sorted
+// and escaped once, and each snippet without a nonce is rendered once
+// per combination of granted signals and then shared (a page request
+// costs a few category checks, not a sort and a JSON encoding). Safe for
+// concurrent use.
+type ConsentSignals struct {
+	m     ConsentModeMapping
+	sig   Signals
+	names []string // sorted signal names
+	cache sync.Map // uint64 (granted signals, bit per names entry) → []byte
+}
+
+// NewConsentSignals prepares the snippets of mapping m with the signals
+// sig.
+func NewConsentSignals(m ConsentModeMapping, sig Signals) *ConsentSignals {
+	cs := &ConsentSignals{m: m, sig: sig}
+	for s := range m {
+		cs.names = append(cs.names, s)
+	}
+	sort.Strings(cs.names)
+	return cs
+}
+
+// Default returns what ConsentSignalsDefault(allowed, m, nonce, sig)
+// returns. The result is shared: callers must not modify it.
+func (cs *ConsentSignals) Default(allowed func(category string) bool, nonce string) []byte {
+	if nonce != "" || len(cs.names) > 64 {
+		return ConsentSignalsDefault(allowed, cs.m, nonce, cs.sig)
+	}
+	var mask uint64
+	for i, s := range cs.names {
+		if cs.m.Granted(s, allowed) {
+			mask |= 1 << i
+		}
+	}
+	if b, ok := cs.cache.Load(mask); ok {
+		return b.([]byte)
+	}
+	b := ConsentSignalsDefault(allowed, cs.m, "", cs.sig)
+	cs.cache.Store(mask, b)
+	return b
 }

@@ -1,6 +1,7 @@
 package trackers
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,34 @@ func TestConsentSignalsDefault(t *testing.T) {
 	}
 	if out := string(ConsentModeDefault(all, m, "")); strings.Contains(out, "uetq") || strings.Contains(out, "clarity") {
 		t.Errorf("Google only declares Microsoft signals: %s", out)
+	}
+}
+
+// ConsentSignals renders once per combination of granted signals what
+// ConsentSignalsDefault renders per call, for every combination of the
+// default categories and with a nonce.
+func TestConsentSignalsCached(t *testing.T) {
+	cats := []string{"necessary", "functional", "analytics", "advertising"}
+	for _, sig := range []Signals{{}, {UET: true, Clarity: true}} {
+		cs := NewConsentSignals(DefaultConsentModeMapping(), sig)
+		for set := range 1 << len(cats) {
+			allowed := func(c string) bool {
+				for i, x := range cats {
+					if x == c {
+						return set&(1<<i) != 0
+					}
+				}
+				return false
+			}
+			want := ConsentSignalsDefault(allowed, DefaultConsentModeMapping(), "", sig)
+			for range 2 {
+				if got := cs.Default(allowed, ""); !bytes.Equal(got, want) {
+					t.Fatalf("set %04b: got\n%s\nwant\n%s", set, got, want)
+				}
+			}
+			if got, want := cs.Default(allowed, "n0nce"), ConsentSignalsDefault(allowed, DefaultConsentModeMapping(), "n0nce", sig); !bytes.Equal(got, want) {
+				t.Fatalf("set %04b with a nonce: got\n%s\nwant\n%s", set, got, want)
+			}
+		}
 	}
 }
