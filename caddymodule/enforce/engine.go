@@ -52,6 +52,8 @@ type Engine struct {
 	pool         sync.Pool // *trackers.PageRewriter
 	rg           regional
 
+	// hostCookieName is "__Host-" + the consent cookie's name.
+	hostCookieName string
 	// joined caches GrantedList for the sets most requests have.
 	joined [3]struct {
 		set  policy.Set
@@ -151,6 +153,7 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 	for i, set := range []policy.Set{pol.RequiredSet(), pol.AllSet(), pol.AllSet() &^ e.saleOrShare} {
 		e.joined[i].set, e.joined[i].list = set, strings.Join(pol.Names(set), ",")
 	}
+	e.hostCookieName = "__Host-" + cfg.Cookie.Name
 	e.bannerOn = cfg.Banner == nil || !cfg.Banner.Disabled
 	e.settingsOn = e.bannerOn && (cfg.Banner == nil || !cfg.Banner.NoSettingsControl)
 	e.unclassified = NewUnclassified(10000, 1<<20)

@@ -84,3 +84,20 @@ func TestGrantedList(t *testing.T) {
 		}
 	}
 }
+
+// ConsentID is worked out once per consent and follows a new choice.
+func TestConsentIDFollowsChoice(t *testing.T) {
+	e := testEngine(t, nil)
+	r := navigation("/", "consent="+mint(t, e, "analytics"))
+	d := e.Decide(r, time.Now(), nil)
+	first := d.ConsentID()
+	if len(first) != 32 || d.ConsentID() != first || first != d.Consent.IDString() {
+		t.Fatalf("ConsentID %q, consent %s", first, d.Consent.IDString())
+	}
+	c := d.Consent
+	c.ID[0] ^= 0xff
+	d.Chose(r, c, e.Policy().AllSet())
+	if got := d.ConsentID(); got == first || got != c.IDString() {
+		t.Errorf("after a new choice ConsentID %q, want %q", got, c.IDString())
+	}
+}

@@ -47,6 +47,10 @@ type Visitor struct {
 	// cookies and collectors whose third-party tags still wait for an
 	// explicit choice (UK profile).
 	TagHeld policy.Set
+
+	// id caches ConsentID for the consent whose ID is idOf.
+	id   string
+	idOf [16]byte
 }
 
 // ConsentID is the visitor's consent ID, "" without a valid consent.
@@ -54,7 +58,10 @@ func (v *Visitor) ConsentID() string {
 	if !v.HasConsent {
 		return ""
 	}
-	return v.Consent.IDString()
+	if v.id == "" || v.idOf != v.Consent.ID {
+		v.id, v.idOf = v.Consent.IDString(), v.Consent.ID
+	}
+	return v.id
 }
 
 // Invalid is a consent cookie treated as no consent.
@@ -161,7 +168,8 @@ func (e *Engine) Visitor(r *http.Request, now time.Time) Visitor {
 	}
 	profile, code := e.profileFor(r)
 	v.Profile, v.Region = profile.Name, code
-	values := e.consentValues(r, v.Secure)
+	var buf [2]string
+	values := e.consentValues(buf[:0], r, v.Secure)
 	if len(values) == 0 {
 		e.preChoice(&v)
 		if v.GPC {
@@ -180,8 +188,7 @@ func (e *Engine) Visitor(r *http.Request, now time.Time) Visitor {
 			}
 			continue
 		}
-		set, _ := e.pol.SetOf(e.knownNames(c.Granted))
-		granted &= set | e.pol.RequiredSet()
+		granted &= e.knownSet(c.Granted) | e.pol.RequiredSet()
 		if newest.ID == ([16]byte{}) || c.IssuedAt.After(newest.IssuedAt) {
 			newest = c
 		}
@@ -219,16 +226,16 @@ func (e *Engine) decodeConsent(value string, now time.Time) (consentcookie.Conse
 	return c, "malformed"
 }
 
-// knownNames drops categories a consent mentions that the configuration
-// no longer has (a renamed or removed category is simply not granted).
-func (e *Engine) knownNames(names []string) []string {
-	out := names[:0:0]
+// knownSet is the set of the categories names has that the configuration
+// still has (a renamed or removed category is simply not granted).
+func (e *Engine) knownSet(names []string) policy.Set {
+	var s policy.Set
 	for _, n := range names {
-		if _, ok := e.pol.Index(n); ok {
-			out = append(out, n)
+		if i, ok := e.pol.Index(n); ok {
+			s |= 1 << uint(i)
 		}
 	}
-	return out
+	return s
 }
 
 // CookieName is the consent cookie's name for a request: on HTTPS without
@@ -238,17 +245,20 @@ func (e *Engine) knownNames(names []string) []string {
 func (e *Engine) CookieName(secure bool) string {
 	c := e.cfg.Cookie
 	if secure && c.Domain == "" && c.Path == "/" {
-		return "__Host-" + c.Name
+		if e.hostCookieName == "" {
+			return "__Host-" + c.Name
+		}
+		return e.hostCookieName
 	}
 	return c.Name
 }
 
-func (e *Engine) consentValues(r *http.Request, secure bool) []string {
+// consentValues appends the request's consent cookie values to values.
+func (e *Engine) consentValues(values []string, r *http.Request, secure bool) []string {
 	name := e.CookieName(secure)
 	if !secure && (strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-")) {
-		return nil
+		return values
 	}
-	var values []string
 	for _, line := range r.Header["Cookie"] {
 		if !strings.Contains(line, name) {
 			continue
