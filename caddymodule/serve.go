@@ -243,7 +243,7 @@ func (h *Handler) setPlaceholders(r *http.Request, d *enforce.Decision) {
 		return
 	}
 	repl.Set("http.consent.id", d.ConsentID())
-	repl.Set("http.consent.categories", h.engine.GrantedList(d.Granted))
+	repl.Set("http.consent.categories", h.engine.GrantedListValue(d.Granted))
 	repl.Set("http.consent.has_consent", d.HasConsent)
 	repl.Set("http.consent.gpc", d.GPC)
 	repl.Set("http.consent.profile", d.Profile)

@@ -59,6 +59,11 @@ func SetCookieAttrs(line string, now time.Time) CookieAttrs {
 		}
 		key, val, _ := strings.Cut(part, "=")
 		key = strings.TrimSpace(key)
+		switch len(key) { // every attribute name below has one of these lengths
+		case 4, 6, 7, 8:
+		default:
+			continue
+		}
 		val = strings.TrimSpace(val)
 		switch {
 		case strings.EqualFold(key, "HttpOnly"):

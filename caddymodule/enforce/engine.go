@@ -56,8 +56,9 @@ type Engine struct {
 	hostCookieName string
 	// joined caches GrantedList for the sets most requests have.
 	joined [3]struct {
-		set  policy.Set
-		list string
+		set   policy.Set
+		list  string
+		boxed any // list as an interface value (boxing a string allocates)
 	}
 }
 
@@ -152,6 +153,7 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 	}
 	for i, set := range []policy.Set{pol.RequiredSet(), pol.AllSet(), pol.AllSet() &^ e.saleOrShare} {
 		e.joined[i].set, e.joined[i].list = set, strings.Join(pol.Names(set), ",")
+		e.joined[i].boxed = e.joined[i].list
 	}
 	e.hostCookieName = "__Host-" + cfg.Cookie.Name
 	e.bannerOn = cfg.Banner == nil || !cfg.Banner.Disabled
@@ -353,6 +355,17 @@ func (e *Engine) GrantedList(s policy.Set) string {
 	for i := range e.joined {
 		if e.joined[i].set == s {
 			return e.joined[i].list
+		}
+	}
+	return strings.Join(e.pol.Names(s), ",")
+}
+
+// GrantedListValue is GrantedList as an interface value, for APIs that
+// take one (Caddy's replacer), without allocating for the cached sets.
+func (e *Engine) GrantedListValue(s policy.Set) any {
+	for i := range e.joined {
+		if e.joined[i].set == s {
+			return e.joined[i].boxed
 		}
 	}
 	return strings.Join(e.pol.Names(s), ",")

@@ -82,6 +82,9 @@ func TestGrantedList(t *testing.T) {
 		if got, want := e.GrantedList(set), strings.Join(p.Names(set), ","); got != want || want == "" {
 			t.Errorf("%b: %q, want %q", set, got, want)
 		}
+		if got := e.GrantedListValue(set); got != any(e.GrantedList(set)) {
+			t.Errorf("%b: value %v", set, got)
+		}
 	}
 }
 
@@ -99,5 +102,30 @@ func TestConsentIDFollowsChoice(t *testing.T) {
 	d.Chose(r, c, e.Policy().AllSet())
 	if got := d.ConsentID(); got == first || got != c.IDString() {
 		t.Errorf("after a new choice ConsentID %q, want %q", got, c.IDString())
+	}
+}
+
+// FilterSetCookies keeps lines in the decision's own array once; lines
+// added after and a second filtering of the same header stay correct.
+func TestFilterSetCookiesTwice(t *testing.T) {
+	e := testEngine(t, nil)
+	d := e.Decide(httptest.NewRequest(http.MethodGet, "/", nil), time.Now(), nil)
+	hdr := http.Header{"Set-Cookie": {"PHPSESSID=1", "_ga=2", "JSESSIONID=3", "_fbp=4"}}
+	d.FilterSetCookies(hdr, "Set-Cookie")
+	hdr.Add("Set-Cookie", "_gid=5")
+	hdr.Add("Set-Cookie", "csrftoken=6")
+	d.FilterSetCookies(hdr, "Set-Cookie")
+	if got := hdr["Set-Cookie"]; !slices.Equal(got, []string{"PHPSESSID=1", "JSESSIONID=3", "csrftoken=6"}) {
+		t.Errorf("Set-Cookie %q", got)
+	}
+	for range 2 {
+		h2 := http.Header{"Set-Cookie": {"_ga=1", "PHPSESSID=2"}}
+		d.FilterSetCookies(h2, "Set-Cookie")
+		if got := h2["Set-Cookie"]; !slices.Equal(got, []string{"PHPSESSID=2"}) {
+			t.Errorf("another header: %q", got)
+		}
+	}
+	if got := hdr["Set-Cookie"]; !slices.Equal(got, []string{"PHPSESSID=1", "JSESSIONID=3", "csrftoken=6"}) {
+		t.Errorf("first header changed by later calls: %q", got)
 	}
 }

@@ -103,6 +103,10 @@ type Decision struct {
 	ContextHeader string
 
 	rec Recorder
+
+	// keptBuf holds the Set-Cookie lines FilterSetCookies keeps, once.
+	keptBuf  [6]string
+	keptUsed bool
 }
 
 // Allowed reports whether category is granted for this request's tags

@@ -100,7 +100,14 @@ func (d *Decision) FilterSetCookies(hdr http.Header, key string) (dependent bool
 			continue
 		}
 		if kept == nil {
-			kept = append(make([]string, 0, len(lines)), lines[:n]...)
+			if !d.keptUsed && len(lines) <= len(d.keptBuf) {
+				// The usual response: the decision's own array (the
+				// header then refers to it; a later call allocates).
+				d.keptUsed = true
+				kept = append(d.keptBuf[:0:len(d.keptBuf)], lines[:n]...)
+			} else {
+				kept = append(make([]string, 0, len(lines)), lines[:n]...)
+			}
 		}
 	}
 	switch {
