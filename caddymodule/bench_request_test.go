@@ -135,3 +135,53 @@ func TestRequestAPIScenario(t *testing.T) {
 		t.Error("no enforcement line written")
 	}
 }
+
+// BenchmarkRequestSmallPage is the fixed cost of a page (banner, Consent
+// Mode default, tag pass over a 1 KB document without trackers), same
+// configuration, no consent.
+func BenchmarkRequestSmallPage(b *testing.B) {
+	h, _ := demoHandler(b)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.RemoteAddr = "203.0.113.7:51234"
+	caddyhttp.NewTestReplacer(req)
+	w := &benchWriter{hdr: http.Header{}}
+	body := []byte("<!DOCTYPE html><html><head><title>t</title></head><body><p>" + strings.Repeat("hello world ", 80) + "</p></body></html>")
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header()["Set-Cookie"] = []string{"PHPSESSID=abc123; Path=/; HttpOnly", "_ga=GA1.1.123.456; Path=/"}
+		w.WriteHeader(http.StatusOK)
+		_, err := w.Write(body)
+		return err
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.hdr)
+		req.Header = http.Header{"Cookie": {"PHPSESSID=abc123"}, "Accept": {"text/html"}, "Sec-Fetch-Dest": {"document"}}
+		if err := h.ServeHTTP(w, req, next); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestAddVary(t *testing.T) {
+	for _, c := range []struct {
+		have []string
+		want []string
+	}{
+		{nil, []string{"Cookie"}},
+		{[]string{"Accept-Encoding"}, []string{"Accept-Encoding", "Cookie"}},
+		{[]string{"Accept-Encoding, cookie"}, []string{"Accept-Encoding, cookie"}},
+		{[]string{"Origin", " * "}, []string{"Origin", " * "}},
+		{[]string{"Cookies,Cookie2"}, []string{"Cookies,Cookie2", "Cookie"}},
+		{[]string{",,"}, []string{",,", "Cookie"}},
+	} {
+		hdr := http.Header{}
+		if c.have != nil {
+			hdr["Vary"] = append([]string(nil), c.have...)
+		}
+		addVary(hdr, "Cookie")
+		if got := hdr["Vary"]; strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%q: %q, want %q", c.have, got, c.want)
+		}
+	}
+}

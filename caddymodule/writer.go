@@ -243,8 +243,14 @@ func dropValidators(hdr http.Header) {
 }
 
 func addVary(hdr http.Header, field string) {
-	for _, v := range hdr.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
+	for _, v := range hdr["Vary"] {
+		for v != "" {
+			f := v
+			if i := strings.IndexByte(v, ','); i >= 0 {
+				f, v = v[:i], v[i+1:]
+			} else {
+				v = ""
+			}
 			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, field) {
 				return
 			}

@@ -40,7 +40,8 @@ type Engine struct {
 	neutralizer   *trackers.Neutralizer
 	tagCategories []string
 	consentMode   trackers.ConsentModeMapping
-	signals       trackers.Signals // Microsoft consent APIs declared with Consent Mode
+	cmSnippets    *trackers.ConsentSignals // the Consent Mode default snippets, rendered once per granted combination
+	signals       trackers.Signals         // Microsoft consent APIs declared with Consent Mode
 	saleOrShare   policy.Set
 	required      map[string]bool
 	operator      map[string][]string // operator and vendor patterns per category (banner lists)
@@ -147,6 +148,9 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 	}
 	if err := e.compileTrackers(); err != nil {
 		return nil, nil, err
+	}
+	if e.consentMode != nil {
+		e.cmSnippets = trackers.NewConsentSignals(e.consentMode, e.signals)
 	}
 	if err := e.compileRegional(); err != nil {
 		return nil, nil, fmt.Errorf("consent: %v", err)

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consentgate/caddy-consent/caddymodule/config"
 	"github.com/consentgate/caddy-consent/caddymodule/policy"
+	"github.com/consentgate/caddy-consent/caddymodule/trackers"
 )
 
 // Several Cookie lines: unchanged lines before the first change are kept,
@@ -127,5 +129,34 @@ func TestFilterSetCookiesTwice(t *testing.T) {
 	}
 	if got := hdr["Set-Cookie"]; !slices.Equal(got, []string{"PHPSESSID=1", "JSESSIONID=3", "csrftoken=6"}) {
 		t.Errorf("first header changed by later calls: %q", got)
+	}
+}
+
+// The shared Consent Mode snippet is what rendering it per request gives,
+// for each visitor state, with and without a nonce.
+func TestConsentModeSnippetShared(t *testing.T) {
+	e := testEngine(t, func(c *config.Config) { c.ConsentMode = &config.ConsentModeConfig{} })
+	for _, cookies := range [][]string{nil, {"consent=" + mint(t, e, "analytics")}, {"consent=" + mint(t, e, e.Policy().Names(e.Policy().AllSet())...)}} {
+		d := e.Decide(navigation("/", cookies...), time.Now(), nil)
+		for _, nonce := range []string{"", "n0nce"} {
+			want := trackers.ConsentSignalsDefault(d.Allowed, e.consentMode, nonce, e.signals)
+			for range 2 {
+				if got := d.ConsentModeSnippet(nonce); string(got) != string(want) {
+					t.Errorf("%q nonce %q:\ngot  %s\nwant %s", cookies, nonce, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestIsRewritableHTMLFastPath(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"text/html": true, "text/html; charset=utf-8": true, "TEXT/HTML;charset=UTF-8": true,
+		"text/html; charset=utf-16": false, "text/htmlx": false, "text/html; charset=utf-8x": true,
+		"text/html;": true, "application/json": false, "text/html; charset=\"utf-16le\"": false,
+	} {
+		if got := IsRewritableHTML(ct); got != want {
+			t.Errorf("%q: %v, want %v", ct, got, want)
+		}
 	}
 }

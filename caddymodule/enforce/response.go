@@ -277,10 +277,15 @@ func NarrowCSP(hdr http.Header, hosts []string) {
 }
 
 // ConsentModeSnippet is the gtag('consent','default',…) script for the
-// visitor's choice (nil when Consent Mode is off).
+// visitor's choice (nil when Consent Mode is off). Without a nonce it is
+// rendered once per combination of granted signals and shared: callers
+// must not modify it.
 func (d *Decision) ConsentModeSnippet(nonce string) []byte {
 	if d.e.consentMode == nil {
 		return nil
+	}
+	if d.e.cmSnippets != nil {
+		return d.e.cmSnippets.Default(d.Allowed, nonce)
 	}
 	return trackers.ConsentSignalsDefault(d.Allowed, d.e.consentMode, nonce, d.e.signals)
 }
@@ -347,6 +352,10 @@ func Decodable(enc string) bool {
 func IsRewritableHTML(ct string) bool {
 	if len(ct) < 9 || !strings.EqualFold(ct[:9], "text/html") {
 		return false // the common case (JSON, images, CSS) without parsing
+	}
+	switch rest := ct[9:]; {
+	case rest == "", strings.EqualFold(rest, "; charset=utf-8"), strings.EqualFold(rest, ";charset=utf-8"):
+		return true // what nearly every page says, without parsing
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "text/html" {
