@@ -139,9 +139,14 @@ func newSigMatcherSized(vendors []Vendor, entries int) *sigMatcher {
 	ncol := m.nclass + 1
 
 	// Trie, children as sibling lists; own outputs as (node, vendor).
-	nodes := []sigNode{{child: -1, sib: -1}}
+	total := 1
+	for _, s := range sigs {
+		total += len(s.s)
+	}
+	nodes := make([]sigNode, 1, total)
+	nodes[0] = sigNode{child: -1, sib: -1}
 	type nodeOut struct{ node, vendor int32 }
-	var own []nodeOut
+	own := make([]nodeOut, 0, len(sigs))
 	child := func(st int32, c uint8) int32 {
 		for t := nodes[st].child; t >= 0; t = nodes[t].sib {
 			if nodes[t].cls == c {
@@ -183,13 +188,25 @@ func newSigMatcherSized(vendors []Vendor, entries int) *sigMatcher {
 		m.depth = max(d, 1)
 	}
 	depth := int32(m.depth)
+	n, ndeep := 0, 0 // table states, sparse trie nodes
+	for _, nd := range nodes {
+		switch {
+		case nd.depth <= depth:
+			n++
+			if nd.depth == depth && nd.child >= 0 {
+				ndeep++
+			}
+		default:
+			ndeep++
+		}
+	}
 
 	// Breadth-first order of the table's states (depth <= depth) with
 	// their failure links, found by following the parent's failure chain
 	// (every table state's children within depth are table states).
 	idx := make([]int32, len(nodes)) // trie node → breadth-first number
-	bfs := []int32{0}                // breadth-first number → trie node
-	fail := []int32{0}               // breadth-first numbers
+	bfs := make([]int32, 1, n)       // breadth-first number → trie node
+	fail := make([]int32, 1, n)      // breadth-first numbers
 	for i := 0; i < len(bfs); i++ {
 		st := bfs[i]
 		if nodes[st].depth == depth {
@@ -214,7 +231,6 @@ func newSigMatcherSized(vendors []Vendor, entries int) *sigMatcher {
 			fail = append(fail, f)
 		}
 	}
-	n := len(bfs)
 	// Outputs: own ones plus the failure state's (breadth first, so the
 	// failure state's are complete).
 	outs := make([][]int32, n)
@@ -282,7 +298,13 @@ func newSigMatcherSized(vendors []Vendor, entries int) *sigMatcher {
 			ownOf[o.node] = appendUnique(ownOf[o.node], o.vendor)
 		}
 	}
-	var stack []int32
+	m.deep = make([]sigDeep, 0, ndeep)
+	nouts := 0
+	for _, i := range reported {
+		nouts += len(outs[i])
+	}
+	m.outs = make([]int32, 0, nouts)
+	var stack, last []int32 // last: see below
 	for _, i := range reported {
 		m.outStart = append(m.outStart, int32(len(m.outs)))
 		m.outs = append(m.outs, outs[i]...)
@@ -296,7 +318,7 @@ func newSigMatcherSized(vendors []Vendor, entries int) *sigMatcher {
 		// numbered: last[k] is the last node numbered at depth k below
 		// st since a shallower one was, so a sibling.
 		stack = append(stack[:0], st)
-		var last []int32 // per relative depth, last node numbered
+		last = last[:0]
 		for len(stack) > 0 {
 			t := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
