@@ -152,12 +152,16 @@ func (r *Rewriter) skipTags(i int) int {
 	p := r.p
 	n := len(p)
 	for {
-		// Tags are often adjacent or one newline apart.
+		// Tags are often adjacent or a newline and an indent apart:
+		// a few bytes are looked at in place before searching.
 		if i < n && p[i] != '<' {
-			if i+1 < n && p[i+1] == '<' {
+			e := min(i+4, n)
+			i++
+			for i < e && p[i] != '<' {
 				i++
-			} else {
-				k := indexByte(p[i:], '<')
+			}
+			if i == e {
+				k := bytes.IndexByte(p[i:], '<')
 				if k < 0 {
 					return n
 				}
@@ -451,7 +455,16 @@ func (r *Rewriter) skipAttrs(i int) (int, state) {
 		if c = p[i]; c != '"' && c != '\'' {
 			return r.attrs(i, stBeforeAttrValue, false)
 		}
-		k := indexByte(p[i+1:], c)
+		// Most values are short: look at a few bytes in place first.
+		k, e := i+1, min(i+17, n)
+		for k < e && p[k] != c {
+			k++
+		}
+		if k < e {
+			k -= i + 1
+		} else if k = bytes.IndexByte(p[k:], c); k >= 0 {
+			k += e - i - 1
+		}
 		if k < 0 {
 			if c == '"' {
 				return n, stAttrValueDQ
