@@ -26,10 +26,8 @@ import (
 // store it (Chrome, for instance, stores "Set-Cookie: abc" as a cookie with
 // an empty name and the value "abc").
 func SetCookieName(line string) (name string, ok bool) {
-	for i := 0; i < len(line); i++ {
-		if c := line[i]; c < 0x20 && c != '\t' || c == 0x7f {
-			return "", false
-		}
+	if hasCTL(line) {
+		return "", false
 	}
 	pair := line
 	if semi := strings.IndexByte(pair, ';'); semi >= 0 {
@@ -44,6 +42,40 @@ func SetCookieName(line string) (name string, ok bool) {
 		return "", false
 	}
 	return name, true
+}
+
+// hasCTL reports whether s has a control byte other than tab (0x00-0x1f
+// but 0x09, or 0x7f). Eight bytes at a time: a word whose bytes are all
+// in 0x20..0x7e (the usual header line) is passed over with a few
+// arithmetic operations; any other word is checked byte by byte.
+func hasCTL(s string) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte < 0x20, a byte >= 0x7f: (b+1) carries past 0x7f
+		// (0x7f..0xff have the high bit set after adding 1, or
+		// before). Flag the word if any byte may be one; check exactly.
+		low := (w - 0x20*ones) & ^w & high
+		del := (w + ones) | w
+		if low|del&high != 0 && ctlIn(s[i:i+8]) {
+			return true
+		}
+	}
+	return ctlIn(s[i:])
+}
+
+func ctlIn(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // FilterCookieHeader walks one request Cookie header value and returns it
