@@ -1,6 +1,7 @@
 package htmlrewrite
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -59,6 +60,40 @@ func TestHasFold(t *testing.T) {
 			t.Errorf("hasFold(%q) = %v", c.b, got)
 		}
 	}
+}
+
+// hasFold agrees with a plain case-folding search on tags of every length
+// (the word-at-a-time part and the tail), with bytes that fold to the
+// word's letters only when they are those letters.
+func TestHasFoldAgainstReference(t *testing.T) {
+	ref := func(b []byte, w string) bool {
+		for k := 0; k+len(w) <= len(b); k++ {
+			if strings.EqualFold(string(b[k:k+len(w)]), w) && isASCII(b[k:k+len(w)]) {
+				return true
+			}
+		}
+		return false
+	}
+	alphabet := []byte("pPiInNgG x\x50\x70\xd0\xf0\x10\x30=\"")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := make([]byte, rng.IntN(41))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if got, want := hasFold(b, "ping"), ref(b, "ping"); got != want {
+			t.Fatalf("hasFold(%q) = %v, want %v", b, got, want)
+		}
+	}
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // TestNameCacheShared: names sharing a cache slot (ul and h1, p and svg)

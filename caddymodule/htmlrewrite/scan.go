@@ -1,6 +1,10 @@
 package htmlrewrite
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // isWS reports HTML whitespace. CR counts: input preprocessing turns it
 // into LF before tokenization.
@@ -260,28 +264,44 @@ func (r *Rewriter) skipTags(i int) int {
 }
 
 // hasFold reports whether b contains the word w (lower-case ASCII letters)
-// in any ASCII case.
+// in any ASCII case. b is a start tag of a few dozen bytes: it is read
+// eight bytes at a time, folded to lower case (for a letter l, x|0x20 ==
+// l only when x is l in either case), looking for w's first letter; the
+// rest of w is compared where it occurs.
 func hasFold(b []byte, w string) bool {
-	for _, c := range [2]byte{w[0], w[0] &^ 0x20} {
-		for k := 0; ; {
-			i := bytes.IndexByte(b[k:], c)
-			if i < 0 {
-				break
-			}
-			k += i + 1
-			if k-1+len(w) > len(b) {
-				break
-			}
-			m := 1
-			for m < len(w) && b[k-1+m]|0x20 == w[m] {
-				m++
-			}
-			if m == len(w) {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	first := lsb * uint64(w[0])
+	k := 0
+	for ; k+8 <= len(b); k += 8 {
+		y := (binary.LittleEndian.Uint64(b[k:]) | lsb*0x20) ^ first
+		// The lowest flagged byte is exact; higher ones may be spurious
+		// (borrow), so each flagged byte is checked in full.
+		for t := (y - lsb) &^ y & msb; t != 0; t &= t - 1 {
+			if foldAt(b, k+bits.TrailingZeros64(t)>>3, w) {
 				return true
 			}
 		}
 	}
+	for ; k < len(b); k++ {
+		if foldAt(b, k, w) {
+			return true
+		}
+	}
 	return false
+}
+
+// foldAt reports whether b holds w (lower-case ASCII letters) at index k
+// in any ASCII case.
+func foldAt(b []byte, k int, w string) bool {
+	if k+len(w) > len(b) {
+		return false
+	}
+	for m := 0; m < len(w); m++ {
+		if b[k+m]|0x20 != w[m] {
+			return false
+		}
+	}
+	return true
 }
 
 // boring reports whether a tag with this raw name can be skipped by
