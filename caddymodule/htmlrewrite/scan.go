@@ -263,20 +263,29 @@ func (r *Rewriter) skipTags(i int) int {
 	}
 }
 
+// Words of eight bytes ("SWAR"): zeroBytes(y) flags the zero bytes of y
+// with their high bit; the lowest flagged byte is exactly the lowest zero
+// byte (bytes above it may be flagged spuriously by the borrow).
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+func zeroBytes(y uint64) uint64 { return (y - lsb) &^ y & msb }
+
 // hasFold reports whether b contains the word w (lower-case ASCII letters)
 // in any ASCII case. b is a start tag of a few dozen bytes: it is read
 // eight bytes at a time, folded to lower case (for a letter l, x|0x20 ==
 // l only when x is l in either case), looking for w's first letter; the
 // rest of w is compared where it occurs.
 func hasFold(b []byte, w string) bool {
-	const lsb, msb = 0x0101010101010101, 0x8080808080808080
 	first := lsb * uint64(w[0])
 	k := 0
 	for ; k+8 <= len(b); k += 8 {
 		y := (binary.LittleEndian.Uint64(b[k:]) | lsb*0x20) ^ first
 		// The lowest flagged byte is exact; higher ones may be spurious
 		// (borrow), so each flagged byte is checked in full.
-		for t := (y - lsb) &^ y & msb; t != 0; t &= t - 1 {
+		for t := zeroBytes(y); t != 0; t &= t - 1 {
 			if foldAt(b, k+bits.TrailingZeros64(t)>>3, w) {
 				return true
 			}
@@ -475,15 +484,20 @@ func (r *Rewriter) skipAttrs(i int) (int, state) {
 		if c = p[i]; c != '"' && c != '\'' {
 			return r.attrs(i, stBeforeAttrValue, false)
 		}
-		// Most values are short: look at a few bytes in place first.
-		k, e := i+1, min(i+17, n)
-		for k < e && p[k] != c {
-			k++
-		}
-		if k < e {
-			k -= i + 1
-		} else if k = bytes.IndexByte(p[k:], c); k >= 0 {
-			k += e - i - 1
+		// Most values are short: look at two words in place first (the
+		// lowest flagged byte of zeroBytes is exact).
+		k := -1
+		if i+17 <= n {
+			m := lsb * uint64(c)
+			if t := zeroBytes(binary.LittleEndian.Uint64(p[i+1:]) ^ m); t != 0 {
+				k = bits.TrailingZeros64(t) >> 3
+			} else if t := zeroBytes(binary.LittleEndian.Uint64(p[i+9:]) ^ m); t != 0 {
+				k = 8 + bits.TrailingZeros64(t)>>3
+			} else if k = bytes.IndexByte(p[i+17:], c); k >= 0 {
+				k += 16
+			}
+		} else {
+			k = bytes.IndexByte(p[i+1:], c)
 		}
 		if k < 0 {
 			if c == '"' {
