@@ -8,9 +8,11 @@
 package audit
 
 import (
+	"hash/maphash"
 	"net"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -148,7 +150,37 @@ func AnonymizeIP(remoteAddr string, bits4, bits6 int) string {
 
 // BrowserFamily reduces a User-Agent to a coarse family name, enough to
 // tell an auditor what kind of client it was and nothing more.
+//
+// Most requests carry one of a few User-Agent strings; the answers for
+// recent ones are kept in a small direct-mapped table (64 slots, the last
+// string seen per slot), so a repeated User-Agent costs a hash and a
+// comparison instead of a dozen substring searches.
 func BrowserFamily(ua string) string {
+	if ua == "" {
+		return ""
+	}
+	if len(ua) > maxCachedUA {
+		return browserFamily(ua)
+	}
+	slot := &uaCache[maphash.String(uaSeed, ua)%uint64(len(uaCache))]
+	if e := slot.Load(); e != nil && e.ua == ua {
+		return e.family
+	}
+	f := browserFamily(ua)
+	slot.Store(&uaEntry{ua: strings.Clone(ua), family: f})
+	return f
+}
+
+const maxCachedUA = 512
+
+type uaEntry struct{ ua, family string }
+
+var (
+	uaSeed  = maphash.MakeSeed()
+	uaCache [64]atomic.Pointer[uaEntry]
+)
+
+func browserFamily(ua string) string {
 	switch {
 	case ua == "":
 		return ""

@@ -15,7 +15,7 @@ import (
 // substring of a request header, and keeping the substring would keep the
 // whole header alive.
 type Unclassified struct {
-	mu        sync.Mutex
+	mu        sync.RWMutex
 	names     map[string]struct{}
 	pending   []Sighting
 	maxNames  int
@@ -63,6 +63,16 @@ func (u *Unclassified) Note(name string) { u.note(name, "") }
 func (u *Unclassified) NoteSetCookie(name, line string) { u.note(name, line) }
 
 func (u *Unclassified) note(name, line string) {
+	// Names already known (nearly every call after the first few
+	// requests) are answered under the read lock, which concurrent
+	// requests share.
+	u.mu.RLock()
+	_, known := u.names[name]
+	full := u.full
+	u.mu.RUnlock()
+	if known || full {
+		return
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if _, ok := u.names[name]; ok || u.full {
