@@ -34,6 +34,16 @@ func apiUpstream(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// freshRequest is what Caddy hands a handler: a request of its own with
+// a new replacer (and its HTTP variables) in the context.
+func freshRequest(base *http.Request, hdr http.Header) *http.Request {
+	r := new(http.Request)
+	*r = *base
+	r.Header = hdr
+	caddyhttp.NewTestReplacer(r)
+	return r
+}
+
 // countingSink stands in for the audit file: it counts what zap writes.
 type countingSink struct{ n atomic.Int64 }
 
@@ -63,15 +73,14 @@ func benchAPI(b *testing.B, cookie string, setup func(*Handler) string) {
 	if setup != nil {
 		cookie = setup(h) + "; " + cookie
 	}
-	req := httptest.NewRequest(http.MethodGet, "/api", nil)
-	req.RemoteAddr = "203.0.113.7:51234"
-	caddyhttp.NewTestReplacer(req)
+	base := httptest.NewRequest(http.MethodGet, "/api", nil)
+	base.RemoteAddr = "203.0.113.7:51234"
 	w := &benchWriter{hdr: http.Header{}}
 	next := caddyhttp.HandlerFunc(apiUpstream)
 	ua := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 	run := func() {
 		clear(w.hdr)
-		req.Header = http.Header{"Cookie": {cookie}, "Accept": {"application/json"}, "User-Agent": {ua}, "Sec-Fetch-Dest": {"empty"}}
+		req := freshRequest(base, http.Header{"Cookie": {cookie}, "Accept": {"application/json"}, "User-Agent": {ua}, "Sec-Fetch-Dest": {"empty"}})
 		if err := h.ServeHTTP(w, req, next); err != nil {
 			b.Fatal(err)
 		}
@@ -89,13 +98,12 @@ func benchAPI(b *testing.B, cookie string, setup func(*Handler) string) {
 // BenchmarkRequestAPIBare is the same harness without the gateway (the
 // upstream handler alone): subtract it to get what the gateway adds.
 func BenchmarkRequestAPIBare(b *testing.B) {
-	req := httptest.NewRequest(http.MethodGet, "/api", nil)
-	caddyhttp.NewTestReplacer(req)
+	base := httptest.NewRequest(http.MethodGet, "/api", nil)
 	w := &benchWriter{hdr: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
 		clear(w.hdr)
-		req.Header = http.Header{"Cookie": {"PHPSESSID=abc123"}, "Accept": {"application/json"}, "User-Agent": {"x"}, "Sec-Fetch-Dest": {"empty"}}
+		req := freshRequest(base, http.Header{"Cookie": {"PHPSESSID=abc123"}, "Accept": {"application/json"}, "User-Agent": {"x"}, "Sec-Fetch-Dest": {"empty"}})
 		if err := apiUpstream(w, req); err != nil {
 			b.Fatal(err)
 		}
@@ -141,9 +149,8 @@ func TestRequestAPIScenario(t *testing.T) {
 // configuration, no consent.
 func BenchmarkRequestSmallPage(b *testing.B) {
 	h, _ := demoHandler(b)
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	req.RemoteAddr = "203.0.113.7:51234"
-	caddyhttp.NewTestReplacer(req)
+	base := httptest.NewRequest(http.MethodGet, "/", nil)
+	base.RemoteAddr = "203.0.113.7:51234"
 	w := &benchWriter{hdr: http.Header{}}
 	body := []byte("<!DOCTYPE html><html><head><title>t</title></head><body><p>" + strings.Repeat("hello world ", 80) + "</p></body></html>")
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -156,7 +163,7 @@ func BenchmarkRequestSmallPage(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		clear(w.hdr)
-		req.Header = http.Header{"Cookie": {"PHPSESSID=abc123"}, "Accept": {"text/html"}, "Sec-Fetch-Dest": {"document"}}
+		req := freshRequest(base, http.Header{"Cookie": {"PHPSESSID=abc123"}, "Accept": {"text/html"}, "Sec-Fetch-Dest": {"document"}})
 		if err := h.ServeHTTP(w, req, next); err != nil {
 			b.Fatal(err)
 		}

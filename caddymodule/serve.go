@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -94,7 +95,10 @@ func (h *Handler) newExchange(r *http.Request) *exchange {
 	x.d = &x.dec
 	x.audit = audit.Request{PolicyVersion: h.PolicyVersion, Mode: h.Mode, Host: r.Host, Path: r.URL.Path, GPC: x.d.GPC, Profile: x.d.Profile}
 	h.logInvalid(x)
-	h.setPlaceholders(r, x.d)
+	if x.d.HasConsent {
+		x.d.ConsentID() // worked out here, so placeholder reads only read
+	}
+	h.setPlaceholders(r, x)
 	return x
 }
 
@@ -236,18 +240,41 @@ func (h *Handler) logInvalid(x *exchange) {
 
 // setPlaceholders exposes the consent state to other directives:
 // {http.consent.id}, {http.consent.categories}, {http.consent.has_consent},
-// {http.consent.gpc}. (The consent cookie itself is not sent upstream.)
-func (h *Handler) setPlaceholders(r *http.Request, d *enforce.Decision) {
+// {http.consent.gpc}, {http.consent.profile}, {http.consent.region}. (The
+// consent cookie itself is not sent upstream.) One provider answers them
+// when a directive asks, instead of six replacer map writes per request,
+// most of which nothing reads. A value set with repl.Set under one of
+// these names (static values are looked up first) still wins.
+func (h *Handler) setPlaceholders(r *http.Request, x *exchange) {
 	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	if !ok {
 		return
 	}
-	repl.Set("http.consent.id", d.ConsentID())
-	repl.Set("http.consent.categories", h.engine.GrantedListValue(d.Granted))
-	repl.Set("http.consent.has_consent", d.HasConsent)
-	repl.Set("http.consent.gpc", d.GPC)
-	repl.Set("http.consent.profile", d.Profile)
-	repl.Set("http.consent.region", d.Region)
+	repl.Map(x.placeholder)
+}
+
+// placeholder is the replacer provider of the {http.consent.*} values.
+func (x *exchange) placeholder(key string) (any, bool) {
+	name, ok := strings.CutPrefix(key, "http.consent.")
+	if !ok {
+		return nil, false
+	}
+	d := x.d
+	switch name {
+	case "id":
+		return d.ConsentID(), true
+	case "categories":
+		return x.h.engine.GrantedListValue(d.Granted), true
+	case "has_consent":
+		return d.HasConsent, true
+	case "gpc":
+		return d.GPC, true
+	case "profile":
+		return d.Profile, true
+	case "region":
+		return d.Region, true
+	}
+	return nil, false
 }
 
 // serveGPC answers /.well-known/gpc.json when the operator declared it.
