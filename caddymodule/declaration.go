@@ -213,10 +213,16 @@ func containsString(list []string, s string) bool {
 // deletion), else Expires − now (past: a deletion), else the session.
 func (inv *inventoryState) SetCookie(name, category, line string) {
 	now := time.Now()
-	a := audit.SetCookieAttrs(line, now)
-	inv.store.ObserveSetCookie(name, category, inventory.Attrs{
-		HttpOnly: a.HttpOnly, Secure: a.Secure, SameSite: a.SameSite,
-		MaxAgeSeconds: a.Lifetime, Domain: a.Domain, Path: a.Path,
+	attrPart := ""
+	if i := strings.IndexByte(line, ';'); i >= 0 {
+		attrPart = line[i:]
+	}
+	inv.store.ObserveSetCookieLine(name, category, attrPart, func() inventory.Attrs {
+		a := audit.SetCookieAttrs(line, now)
+		return inventory.Attrs{
+			HttpOnly: a.HttpOnly, Secure: a.Secure, SameSite: a.SameSite,
+			MaxAgeSeconds: a.Lifetime, Domain: a.Domain, Path: a.Path,
+		}
 	}, now)
 }
 

@@ -166,7 +166,7 @@ func (s *Store) Restore(b []byte) error {
 		}
 		key := clip(c.Name)
 		f := newCookieFacts(c.Category, Attrs{HttpOnly: c.HttpOnly, Secure: c.Secure, SameSite: c.SameSite,
-			MaxAgeSeconds: c.MaxAge, Domain: c.Domain, Path: c.Path})
+			MaxAgeSeconds: c.MaxAge, Domain: c.Domain, Path: c.Path}, 0, 0)
 		s.insertCookie(&s.cookies[s.shardOf(key)], key, f, min(c.First, c.Last), c.Count, c.Last)
 	}
 	sort.SliceStable(snap.Hosts, func(i, j int) bool { return snap.Hosts[i].Last > snap.Hosts[j].Last })

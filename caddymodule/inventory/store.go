@@ -99,7 +99,17 @@ type entry[F comparable] struct {
 type cookieFacts struct {
 	category string
 	attrs    Attrs
+	// attrHash identifies the attribute part of the Set-Cookie line the
+	// attributes were parsed from (ObserveSetCookieLine; 0 when unknown),
+	// checkedAt when (unix seconds).
+	attrHash  uint64
+	checkedAt int64
 }
+
+// lineRecheck is how long a Set-Cookie line's parsed attributes are taken
+// for those of a later line with the same name, category and attribute
+// part (ObserveSetCookieLine).
+const lineRecheck = 60 // seconds
 
 type hostFacts struct {
 	vendor   string
@@ -195,6 +205,39 @@ func touch[F comparable](e *entry[F], sec int64) {
 // (MaxAgeSeconds == 0) and empty names are ignored. When the store holds
 // MaxNames names, new names are counted (Stats) but not stored.
 func (s *Store) ObserveSetCookie(name, category string, facts Attrs, now time.Time) {
+	s.observeSetCookie(name, category, facts, 0, now)
+}
+
+// ObserveSetCookieLine is ObserveSetCookie for one Set-Cookie line whose
+// attribute part (everything after the first ';') is attrPart: parse is
+// called for its attributes only when the store has not parsed a line of
+// that name and category with the same attribute part in the last minute
+// (a site sets the same cookie with the same attributes on most
+// responses; only its value changes). A relative lifetime read from an
+// Expires date may thus be up to a minute stale.
+func (s *Store) ObserveSetCookieLine(name, category, attrPart string, parse func() Attrs, now time.Time) {
+	if name == "" {
+		return
+	}
+	h := maphash.String(s.seed, attrPart) | 1
+	key := clip(name)
+	sec := now.Unix()
+	sh := &s.cookies[s.shardOf(key)]
+	sh.mu.RLock()
+	e := sh.m[key]
+	sh.mu.RUnlock()
+	if e != nil {
+		if f := e.facts.Load(); f.attrHash == h && sec-f.checkedAt < lineRecheck && sec >= f.checkedAt && f.category == clip(category) {
+			e.count.Add(1)
+			touch(e, sec)
+			s.markDirty()
+			return
+		}
+	}
+	s.observeSetCookie(name, category, parse(), h, now)
+}
+
+func (s *Store) observeSetCookie(name, category string, facts Attrs, attrHash uint64, now time.Time) {
 	if name == "" || facts.MaxAgeSeconds == 0 {
 		return
 	}
@@ -213,23 +256,23 @@ func (s *Store) ObserveSetCookie(name, category string, facts Attrs, now time.Ti
 		touch(e, sec)
 		s.markDirty()
 		f := e.facts.Load()
-		if f.category == category && sameAttrs(&f.attrs, &facts) {
+		if f.category == category && sameAttrs(&f.attrs, &facts) && (attrHash == 0 || f.attrHash == attrHash && sec-f.checkedAt < lineRecheck && sec >= f.checkedAt) {
 			return
 		}
-		e.facts.Store(newCookieFacts(category, facts))
+		e.facts.Store(newCookieFacts(category, facts, attrHash, sec))
 		if f.category != category {
 			s.generation.Add(1)
 		}
 		return
 	}
-	s.insertCookie(sh, key, newCookieFacts(category, facts), sec, 1, sec)
+	s.insertCookie(sh, key, newCookieFacts(category, facts, attrHash, sec), sec, 1, sec)
 }
 
-func newCookieFacts(category string, a Attrs) *cookieFacts {
+func newCookieFacts(category string, a Attrs, attrHash uint64, checkedAt int64) *cookieFacts {
 	a.SameSite = normSameSite(a.SameSite)
 	a.Domain = own(a.Domain)
 	a.Path = own(a.Path)
-	return &cookieFacts{category: own(category), attrs: a}
+	return &cookieFacts{category: own(category), attrs: a, attrHash: attrHash, checkedAt: checkedAt}
 }
 
 // insertCookie stores a new name unless the store is full. It reports

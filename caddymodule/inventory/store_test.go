@@ -371,3 +371,41 @@ func TestPersistStopsWithContext(t *testing.T) {
 		t.Fatalf("Persist saved %d times within 20 ms: the interval must be at least a minute", st.stores)
 	}
 }
+
+// ObserveSetCookieLine parses a line's attributes only when the name,
+// category and attribute part were not parsed in the last minute, and
+// counts every line; a deletion (a new attribute part) is never counted.
+func TestObserveSetCookieLine(t *testing.T) {
+	s := New(Options{})
+	parses := 0
+	obs := func(category, attrPart string, a Attrs, at time.Time) {
+		s.ObserveSetCookieLine("sid", category, attrPart, func() Attrs { parses++; return a }, at)
+	}
+	obs("necessary", "; Path=/; HttpOnly", sess, t0)
+	obs("necessary", "; Path=/; HttpOnly", sess, t0.Add(time.Second))
+	obs("necessary", "; Path=/; HttpOnly", sess, t0.Add(59*time.Second))
+	if parses != 1 {
+		t.Fatalf("the same line within a minute was parsed %d times, want 1", parses)
+	}
+	obs("necessary", "; Path=/; HttpOnly", sess, t0.Add(61*time.Second))
+	if parses != 2 {
+		t.Fatalf("after a minute the line must be parsed again (parses %d)", parses)
+	}
+	strict := sess
+	strict.SameSite = "Strict"
+	obs("necessary", "; Path=/; HttpOnly; SameSite=Strict", strict, t0.Add(62*time.Second))
+	obs("functional", "; Path=/; HttpOnly; SameSite=Strict", strict, t0.Add(63*time.Second))
+	obs("functional", "; Max-Age=0", Attrs{MaxAgeSeconds: 0}, t0.Add(64*time.Second))
+	if parses != 5 {
+		t.Fatalf("a new attribute part, category or deletion must be parsed (parses %d, want 5)", parses)
+	}
+	c := s.Observed("en", nil)["functional"]
+	if len(c) != 1 || c[0].Count != 6 || c[0].SameSite != "Strict" {
+		t.Fatalf("sid = %+v, want 6 observations (the deletion not counted), SameSite Strict", c)
+	}
+	if allocs := testing.AllocsPerRun(1000, func() {
+		s.ObserveSetCookieLine("sid", "functional", "; Path=/; HttpOnly; SameSite=Strict", func() Attrs { t.Fatal("parsed"); return Attrs{} }, t0.Add(64*time.Second))
+	}); allocs != 0 {
+		t.Fatalf("a repeated line allocates %v times", allocs)
+	}
+}
