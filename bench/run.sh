@@ -607,11 +607,15 @@ if [[ $MICRO == 1 ]]; then
 		echo "|---|---|--:|--:|--:|--:|"
 		key "HTML scanner, banner only, 100 KB page" '^BenchmarkPage-'
 		key "HTML scanner, neutralization pass, 100 KB page with GA4 + Meta (target >= 2000 MB/s)" '^BenchmarkPageNeutralize-'
+		key "HTML scanner, neutralization pass, the bench's 100 KB shop page (~2,600 tags)" '^BenchmarkCardPageNeutralize-'
 		key "tag neutralizer with URL matching, 100 KB page" '^BenchmarkTrackerPage-'
+		key "tag neutralizer with URL matching, the bench's shop page" '^BenchmarkCardPage-'
+		key "the gateway's request path (/api, no upstream I/O)" '^BenchmarkRequestAPI'
+		key "consent cookie verify+decode (remembered / in full)" '^BenchmarkDecode(Uncached)?-'
 		key "Cookie header filtering" '^BenchmarkFilterCookieHeader'
 		key "Set-Cookie name parsing" '^BenchmarkSetCookieName'
 		key "policy decision" '^BenchmarkDecide'
-		key "audit event encoding" '^BenchmarkEnforcementEncode'
+		key "audit event encoding (as the gateway writes it)" '^BenchmarkEnforcementMarshal'
 		key "gzip decode, 100 KB page" '^BenchmarkGzip100KB'
 	} >>"$REPORT"
 fi
