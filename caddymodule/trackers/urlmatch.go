@@ -28,6 +28,14 @@ type matcher struct {
 	anyPath  []anyPath
 	anyLits  [][]byte  // anyPath literals without the leading '/', for the raw pre-filter
 	anyFirst [256]bool // their first bytes
+	// anyPair has bit b0<<8|b1 set when some anyLits entry starts with
+	// the bytes b0 b1 (every b1 for a one-byte entry): anyLitAt's cheap
+	// second test ("/brot.jpg" is not "b/ss/").
+	anyPair pairSet
+	// slashRunSkip: no anyLits entry starts with a byte hostAt skips
+	// ('/', '\\', tab, newline), so rawMayMatch may jump over a run of
+	// them once hostAt has read the host after it.
+	slashRunSkip bool
 	// walk holds every dot-suffix of every hosts key (".com",
 	// ".google-analytics.com", ...): walkOn when a longer key ends with it,
 	// walkKey when it is a key. The pre-filter walks a host's suffixes
@@ -82,6 +90,13 @@ func newMatcher(vendors []Vendor) *matcher {
 				m.anyPath = append(m.anyPath, anyPath{vendor: vi, lit: p[1:]})
 				m.anyLits = append(m.anyLits, []byte(p[2:]))
 				m.anyFirst[p[2]] = true
+				if len(p) == 3 {
+					for b := 0; b < 256; b++ {
+						m.anyPair.set(uint(p[2])<<8 | uint(b))
+					}
+				} else {
+					m.anyPair.set(uint(p[2])<<8 | uint(p[3]))
+				}
 			}
 		}
 	}
@@ -91,6 +106,7 @@ func newMatcher(vendors []Vendor) *matcher {
 		addHosts(i, v.PixelHosts, v.PixelPaths, false)
 		addHosts(i, v.EmbedHosts, v.EmbedPaths, true)
 	}
+	m.slashRunSkip = !m.anyFirst['/'] && !m.anyFirst['\\'] && !m.anyFirst['\t'] && !m.anyFirst['\n'] && !m.anyFirst['\r']
 	m.walk = map[string]uint8{}
 	for k := range m.hosts {
 		m.walk[k] |= walkKey
@@ -117,6 +133,12 @@ func newMatcher(vendors []Vendor) *matcher {
 	}
 	return m
 }
+
+// pairSet is a set of byte pairs (b0<<8 | b1).
+type pairSet [1 << 16 / 64]uint64
+
+func (s *pairSet) set(p uint)      { s[p>>6] |= 1 << (p & 63) }
+func (s *pairSet) has(p uint) bool { return s[p>>6]&(1<<(p&63)) != 0 }
 
 // urlMatch is the result of matching one URL.
 type urlMatch struct {
@@ -405,8 +427,23 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 				continue
 			}
 		}
-		if m.hostAfterSlash(raw, i) {
+		// hostAfterSlash, inline.
+		j := skipTabNL(raw, i+1)
+		if j >= len(raw) || raw[j] != '/' && raw[j] != '\\' {
+			continue
+		}
+		p := skipSlashes(raw, j+1)
+		if m.hostAt(raw, p) {
 			return true
+		}
+		if m.slashRunSkip {
+			// Every slash of the run before p reads the same host at p
+			// ("///" in base64 data); of the anyLits checks only the
+			// one after the run's last byte remains.
+			if raw[p-1] == '/' && m.anyLitAt(raw, p) {
+				return true
+			}
+			off = p
 		}
 	}
 	if bytes.IndexByte(raw, '\\') >= 0 {
@@ -511,6 +548,9 @@ func (m *matcher) anyLitAt(raw []byte, i int) bool {
 	if i >= len(raw) || !m.anyFirst[raw[i]] {
 		return false
 	}
+	if i+1 < len(raw) && !m.anyPair.has(uint(raw[i])<<8|uint(raw[i+1])) {
+		return false
+	}
 	for _, lit := range m.anyLits {
 		if bytes.HasPrefix(raw[i:], lit) {
 			return true
@@ -533,9 +573,7 @@ func (m *matcher) hostAfterSlash(raw []byte, i int) bool {
 // hostAt checks the authority starting at raw[start] (after any further
 // slashes) and the path after it.
 func (m *matcher) hostAt(raw []byte, start int) bool {
-	for start < len(raw) && (raw[start] == '/' || raw[start] == '\\' || raw[start] == '\t' || raw[start] == '\n' || raw[start] == '\r') {
-		start++
-	}
+	start = skipSlashes(raw, start)
 	// Common case: a plain lower-case host ended by the end of the
 	// authority, checked in place with one read of its bytes (what
 	// authorityMayMatch would decide: no '@', nothing to unescape).
@@ -546,12 +584,20 @@ func (m *matcher) hostAt(raw []byte, start int) bool {
 	if end == len(raw) || authorityEnd(raw[end]) {
 		return m.hostPathMayMatch(trimDots(raw[start:end]), raw[end:])
 	}
-	end = start
-	for end < len(raw) && !authorityEnd(raw[end]) {
-		end++
+	// On to the end of the authority, noting whether a host read from it
+	// may hold a dot (mayHoldDot; the plain bytes read so far have no
+	// escape).
+	dot := bytes.IndexByte(raw[start:end], '.') >= 0
+	for ; end < len(raw); end++ {
+		if k := authorityBytes[raw[end]]; k != 0 {
+			if k == abEnd {
+				break
+			}
+			dot = true
+		}
 	}
 	a := raw[start:end]
-	if !m.dotlessKey && !mayHoldDot(a) {
+	if !m.dotlessKey && !dot {
 		// Every host read from a (whatever the reading) is dotless, and
 		// no key is: base64 in data: URLs ("AP///yH5BAEAAAAA...") lands here.
 		return false
@@ -559,16 +605,33 @@ func (m *matcher) hostAt(raw []byte, start int) bool {
 	return m.authorityMayMatch(a, raw[end:])
 }
 
-// mayHoldDot reports whether a host read from a may contain a dot: a has
-// one, or a percent-escape or non-ASCII byte that could decode to one.
-func mayHoldDot(a []byte) bool {
-	for _, c := range a {
-		if c == '.' || hostBytes[c] == hbEscaped {
-			return true
+// skipSlashes skips the slashes, backslashes, tab and newline characters
+// at raw[i:] (what URL parsers read before a special URL's host).
+func skipSlashes(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == '/' || raw[i] == '\\' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// authorityBytes classifies bytes for hostAt's pass over an authority:
+// abEnd for authorityEnd, abDot for what mayHoldDot looks for.
+var authorityBytes = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case authorityEnd(byte(c)):
+			t[c] = abEnd
+		case c == '.' || hostBytes[c] == hbEscaped:
+			t[c] = abDot
 		}
 	}
-	return false
-}
+	return t
+}()
+
+const (
+	abDot = 1 + iota
+	abEnd
+)
 
 // authorityEnd reports bytes that end a URL's authority, or the attribute
 // value holding it. Quotes are not among them: they may be part of an
