@@ -329,15 +329,15 @@ func (r *PageRewriter) SkipTag(name string, raw []byte) bool {
 			return false
 		}
 	}
-	// A tag with relative URLs only (a product card's <img>): only the
-	// same-origin path entries can match, and no host is unknown.
-	if hostless, may := r.n.m.relativeMayMatch(raw); hostless {
-		return !may
-	}
-	if r.n.m.rawMayMatch(raw) {
+	// The pre-filter, which also tells whether the tag has relative URLs
+	// only (a product card's <img>): then there is no host to report.
+	may, hostless := r.n.m.tagMayMatch(raw)
+	if may {
 		return false
 	}
-	r.checkUnknown(name, raw)
+	if !hostless {
+		r.checkUnknown(name, raw)
+	}
 	return true
 }
 

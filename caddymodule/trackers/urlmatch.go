@@ -2,7 +2,9 @@ package trackers
 
 import (
 	"bytes"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -121,7 +123,10 @@ func newMatcher(vendors []Vendor) *matcher {
 			m.dotlessKey = true
 		}
 	}
-	for k, w := range m.walk {
+	// In key order: the index, and so the cost of a lookup, is the same
+	// from one run to the next.
+	for _, k := range slices.Sorted(maps.Keys(m.walk)) {
+		w := m.walk[k]
 		b := walkBit(suffixHash(k))
 		switch {
 		case m.walkIdx[b] != 0 || len(m.walkList) >= walkShared-1:
@@ -401,16 +406,96 @@ const maxHost = 253
 // reports false only if no URL in raw can belong to a vendor. It does not
 // allocate. It errs towards true: entity references that could hide a
 // URL, or percent-encoded hosts, send the tag to the full parser.
+func (m *matcher) rawMayMatch(raw []byte) bool {
+	may, _ := m.tagMayMatch(raw)
+	return may
+}
+
+// relativeMayMatch is rawMayMatch with hostless: hostless && !may, the
+// tag is hostless (its URLs cannot name a host) and rawMayMatch is false.
+// When may, hostless is unspecified; !hostless && !may: rawMayMatch is
+// false and some URL may name a host.
+func (m *matcher) relativeMayMatch(raw []byte) (hostless, may bool) {
+	may, hostless = m.tagMayMatch(raw)
+	return hostless || may, may
+}
+
+// rawSpecial marks the bytes tagMayMatch looks at.
+var rawSpecial = [256]bool{'&': true, '/': true, '\\': true, ':': true, '=': true}
+
+// tagMayMatch is rawMayMatch, which also tells whether raw is hostless
+// (see the function hostless: no ':', '\\' or '&', no two slashes in a
+// row, tab and newline characters in between dropped); hostless is
+// unspecified when may is true.
 //
 // It only looks where a URL's host or path can start: after "//" (or
 // backslashes), after "http:"/"https:", after '/' and at the start of an
-// attribute value (for "*/" path entries); the positions are found with
-// bytes.IndexByte.
-func (m *matcher) rawMayMatch(raw []byte) bool {
-	if hasSignificantEntity(raw) {
-		return true
+// attribute value (for "*/" path entries). Entity references that could
+// hide one of those make it answer true.
+//
+// One pass over raw's bytes decides a hostless tag (a product card's
+// <img>); from the first sign of a host on, the positions are found with
+// bytes.IndexByte. A host read in place is not read again, nor is a run
+// of slashes.
+func (m *matcher) tagMayMatch(raw []byte) (may, hostless bool) {
+	q := 0
+	for ; q < len(raw); q++ {
+		c := raw[q]
+		if !rawSpecial[c] {
+			continue
+		}
+		switch c {
+		case '/':
+			if j := skipTabNL(raw, q+1); j < len(raw) && (raw[j] == '/' || raw[j] == '\\') {
+				goto host // (a host may follow)
+			}
+			if q+1 < len(raw) && m.anyFirst[raw[q+1]] && m.anyLitAt(raw, q+1) {
+				return true, false
+			}
+		case '=':
+			if len(m.anyLits) == 0 {
+				continue
+			}
+			j := q + 1
+			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
+				j++
+			}
+			if j < len(raw) && !m.anyFirst[raw[j]] && !isSpace(raw[j]) && raw[j] != '"' && raw[j] != '\'' {
+				continue
+			}
+			for j < len(raw) && (isSpace(raw[j]) || raw[j] == '"' || raw[j] == '\'') {
+				j++
+			}
+			if m.anyLitAt(raw, j) {
+				return true, false
+			}
+		default: // ':', '\\', '&'
+			goto host
+		}
 	}
-	for off := 0; ; {
+	return false, true
+host:
+	// raw[:q] has no '&', ':' or '\\', and its slashes and value starts
+	// were looked at: the rest is looked at from q on.
+	return m.hostMayMatchFrom(raw, q), false
+}
+
+// hostMayMatchFrom is rawMayMatch for a tag whose bytes before q hold no
+// '&', ':' or '\\' and were looked at for slashes and value starts.
+func (m *matcher) hostMayMatchFrom(raw []byte, q int) bool {
+	if i := bytes.IndexByte(raw[q:], '&'); i >= 0 {
+		for i += q; ; {
+			if significantEntityAt(raw, i) {
+				return true
+			}
+			n := bytes.IndexByte(raw[i+1:], '&')
+			if n < 0 {
+				break
+			}
+			i += 1 + n
+		}
+	}
+	for off := q; ; {
 		i := bytes.IndexByte(raw[off:], '/')
 		if i < 0 {
 			break
@@ -427,33 +512,40 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 				continue
 			}
 		}
-		// hostAfterSlash, inline.
+		// A host after two slashes (or backslashes; tab and newline
+		// characters in between are dropped by URL parsers).
 		j := skipTabNL(raw, i+1)
 		if j >= len(raw) || raw[j] != '/' && raw[j] != '\\' {
 			continue
 		}
 		p := skipSlashes(raw, j+1)
-		if m.hostAt(raw, p) {
+		may, next := m.hostAt(raw, p)
+		if may {
 			return true
 		}
 		if m.slashRunSkip {
 			// Every slash of the run before p reads the same host at p
-			// ("///" in base64 data); of the anyLits checks only the
-			// one after the run's last byte remains.
+			// ("///" in base64 data), and the bytes of a host read in
+			// place (up to next) hold no '/'; of the anyLits checks only
+			// the one after the run's last byte remains.
 			if raw[p-1] == '/' && m.anyLitAt(raw, p) {
 				return true
 			}
-			off = p
+			off = max(p, next)
 		}
 	}
-	if bytes.IndexByte(raw, '\\') >= 0 {
-		for i, c := range raw {
-			if c == '\\' && m.hostAfterSlash(raw, i) {
-				return true
+	if i := bytes.IndexByte(raw[q:], '\\'); i >= 0 {
+		for i += q; i < len(raw); i++ {
+			if raw[i] == '\\' {
+				if j := skipTabNL(raw, i+1); j < len(raw) && (raw[j] == '/' || raw[j] == '\\') {
+					if may, _ := m.hostAt(raw, j+1); may {
+						return true
+					}
+				}
 			}
 		}
 	}
-	for off := 0; ; {
+	for off := q; ; {
 		i := bytes.IndexByte(raw[off:], ':')
 		if i < 0 {
 			break
@@ -462,14 +554,15 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 		off = i + 1
 		// "http:host" and "http:/host" (special schemes take any number of
 		// slashes); "http://host" was seen by the slash loops.
-		if j := skipTabNL(raw, i+1); j < len(raw) && !twoSlashes(raw, j) &&
-			hasHTTPBefore(raw, i) && m.hostAt(raw, i+1) {
-			return true
+		if j := skipTabNL(raw, i+1); j < len(raw) && !twoSlashes(raw, j) && hasHTTPBefore(raw, i) {
+			if may, _ := m.hostAt(raw, i+1); may {
+				return true
+			}
 		}
 	}
 	if len(m.anyLits) > 0 {
 		// Path-relative values ("matomo.php?x"): at each value start.
-		for off := 0; ; {
+		for off := q; ; {
 			i := bytes.IndexByte(raw[off:], '=')
 			if i < 0 {
 				break
@@ -494,54 +587,6 @@ func (m *matcher) rawMayMatch(raw []byte) bool {
 	return false
 }
 
-// relSpecial marks the bytes relativeMayMatch stops at.
-var relSpecial = [256]bool{':': true, '\\': true, '&': true, '/': true, '=': true}
-
-// relativeMayMatch is rawMayMatch for a tag whose URLs cannot name a host
-// (hostless), in one pass over its bytes. hostless && !may: the tag is
-// hostless and rawMayMatch is false (nothing can match, no host to
-// report). may: a same-origin path entry ("*/matomo.php") may start after
-// a slash or at a value (hostless is then unspecified: the scan stopped).
-// !hostless: the tag has a ':', '\\' or '&', or two slashes in a row (tab
-// and newline characters in between dropped); use rawMayMatch.
-func (m *matcher) relativeMayMatch(raw []byte) (hostless, may bool) {
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if !relSpecial[c] {
-			continue
-		}
-		switch c {
-		case '/':
-			if j := skipTabNL(raw, i+1); j < len(raw) && raw[j] == '/' {
-				return false, true
-			}
-			if i+1 < len(raw) && m.anyFirst[raw[i+1]] && m.anyLitAt(raw, i+1) {
-				return true, true
-			}
-		case '=':
-			if len(m.anyLits) == 0 {
-				continue
-			}
-			j := i + 1
-			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
-				j++
-			}
-			if j < len(raw) && !m.anyFirst[raw[j]] && !isSpace(raw[j]) && raw[j] != '"' && raw[j] != '\'' {
-				continue
-			}
-			for j < len(raw) && (isSpace(raw[j]) || raw[j] == '"' || raw[j] == '\'') {
-				j++
-			}
-			if m.anyLitAt(raw, j) {
-				return true, true
-			}
-		default: // ':', '\\', '&'
-			return false, true
-		}
-	}
-	return true, false
-}
-
 // anyLitAt reports whether a "*/" path entry (without its "*/") starts at
 // raw[i].
 func (m *matcher) anyLitAt(raw []byte, i int) bool {
@@ -559,34 +604,28 @@ func (m *matcher) anyLitAt(raw []byte, i int) bool {
 	return false
 }
 
-// hostAfterSlash checks a host after the slash or backslash at raw[i] when
-// another one follows (tab and newline characters in between are dropped
-// by URL parsers).
-func (m *matcher) hostAfterSlash(raw []byte, i int) bool {
-	j := skipTabNL(raw, i+1)
-	if j >= len(raw) || raw[j] != '/' && raw[j] != '\\' {
-		return false
-	}
-	return m.hostAt(raw, j+1)
-}
-
 // hostAt checks the authority starting at raw[start] (after any further
-// slashes) and the path after it.
-func (m *matcher) hostAt(raw []byte, start int) bool {
+// slashes) and the path after it. next is the end of the host when it was
+// read in place without any of rawSpecial's bytes (tagMayMatch need not
+// look at them), start otherwise.
+func (m *matcher) hostAt(raw []byte, start int) (may bool, next int) {
 	start = skipSlashes(raw, start)
 	// Common case: a plain lower-case host ended by the end of the
 	// authority, checked in place with one read of its bytes (what
 	// authorityMayMatch would decide: no '@', nothing to unescape).
-	end := start
+	end := skipUntil(raw, start, &plainQuickEnd)
+	if end == len(raw) || authorityEnd(raw[end]) {
+		return m.hostPathMayMatch(trimDots(raw[start:end]), raw[end:]), end
+	}
 	for end < len(raw) && plainHostByte[raw[end]] {
 		end++
 	}
 	if end == len(raw) || authorityEnd(raw[end]) {
-		return m.hostPathMayMatch(trimDots(raw[start:end]), raw[end:])
+		return m.hostPathMayMatch(trimDots(raw[start:end]), raw[end:]), start
 	}
 	// On to the end of the authority, noting whether a host read from it
-	// may hold a dot (mayHoldDot; the plain bytes read so far have no
-	// escape).
+	// may hold a dot (a dot, or a percent-escape or non-ASCII byte that
+	// could decode to one; the plain bytes read so far have no escape).
 	dot := bytes.IndexByte(raw[start:end], '.') >= 0
 	for ; end < len(raw); end++ {
 		if k := authorityBytes[raw[end]]; k != 0 {
@@ -600,9 +639,9 @@ func (m *matcher) hostAt(raw []byte, start int) bool {
 	if !m.dotlessKey && !dot {
 		// Every host read from a (whatever the reading) is dotless, and
 		// no key is: base64 in data: URLs ("AP///yH5BAEAAAAA...") lands here.
-		return false
+		return false, start
 	}
-	return m.authorityMayMatch(a, raw[end:])
+	return m.authorityMayMatch(a, raw[end:]), start
 }
 
 // skipSlashes skips the slashes, backslashes, tab and newline characters
@@ -683,6 +722,30 @@ var hostBytes = func() (t [256]uint8) {
 	}
 	return t
 }()
+
+// plainQuickEnd marks the bytes that end hostAt's first read of a host:
+// those not in plainHostByte, and those of rawSpecial ('&', '=').
+var plainQuickEnd = func() (t [256]bool) {
+	for c := range t {
+		t[c] = !plainHostByte[c] || rawSpecial[c]
+	}
+	return t
+}()
+
+// skipUntil returns the index of the first byte of b from i on that stop
+// marks, or len(b); eight bytes at a time.
+func skipUntil(b []byte, i int, stop *[256]bool) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := b[i : i+8 : i+8]
+		if stop[w[0]] || stop[w[1]] || stop[w[2]] || stop[w[3]] || stop[w[4]] || stop[w[5]] || stop[w[6]] || stop[w[7]] {
+			break
+		}
+	}
+	for i < len(b) && !stop[b[i]] {
+		i++
+	}
+	return i
+}
 
 // plainHostByte marks the bytes of a lower-case host that hostMayMatch
 // takes as they are (hbHost, not upper-case).
@@ -880,33 +943,26 @@ func hasHTTPBefore(b []byte, i int) bool {
 	return n >= 4 && string(w[1:5]) == "http" || n == 5 && string(w[:]) == "https"
 }
 
-// hasSignificantEntity reports whether raw has a character reference that
-// could decode to part of a URL: numeric ones, and named ones other than
-// the usual &amp; &quot; &apos; &lt; &gt; &nbsp;. Named references without
-// ';' are decoded in attributes only for legacy names, none of which
-// produces a URL character.
-func hasSignificantEntity(raw []byte) bool {
-	for i := bytes.IndexByte(raw, '&'); i >= 0; {
-		j := i + 1
-		if j < len(raw) && raw[j] == '#' {
+// significantEntityAt reports whether the '&' at raw[i] starts a character
+// reference that could decode to part of a URL: numeric ones, and named
+// ones other than the usual &amp; &quot; &apos; &lt; &gt; &nbsp;. Named
+// references without ';' are decoded in attributes only for legacy names,
+// none of which produces a URL character.
+func significantEntityAt(raw []byte, i int) bool {
+	j := i + 1
+	if j < len(raw) && raw[j] == '#' {
+		return true
+	}
+	k := j
+	for k < len(raw) && (raw[k]|0x20 >= 'a' && raw[k]|0x20 <= 'z' || raw[k] >= '0' && raw[k] <= '9') {
+		k++
+	}
+	if k < len(raw) && raw[k] == ';' && k > j {
+		switch string(raw[j:k]) {
+		case "amp", "quot", "apos", "lt", "gt", "nbsp", "AMP", "QUOT", "LT", "GT":
+		default:
 			return true
 		}
-		k := j
-		for k < len(raw) && (raw[k]|0x20 >= 'a' && raw[k]|0x20 <= 'z' || raw[k] >= '0' && raw[k] <= '9') {
-			k++
-		}
-		if k < len(raw) && raw[k] == ';' && k > j {
-			switch string(raw[j:k]) {
-			case "amp", "quot", "apos", "lt", "gt", "nbsp", "AMP", "QUOT", "LT", "GT":
-			default:
-				return true
-			}
-		}
-		n := bytes.IndexByte(raw[j:], '&')
-		if n < 0 {
-			return false
-		}
-		i = j + n
 	}
 	return false
 }
