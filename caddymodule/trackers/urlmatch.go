@@ -554,6 +554,9 @@ func (m *matcher) hostMayMatchFrom(raw []byte, q int) bool {
 		off = i + 1
 		// "http:host" and "http:/host" (special schemes take any number of
 		// slashes); "http://host" was seen by the slash loops.
+		if i == 0 || !httpEnd[raw[i-1]] {
+			continue // "border:0", "data:": not after "http" or "https"
+		}
 		if j := skipTabNL(raw, i+1); j < len(raw) && !twoSlashes(raw, j) && hasHTTPBefore(raw, i) {
 			if may, _ := m.hostAt(raw, i+1); may {
 				return true
@@ -926,6 +929,10 @@ func skipTabNL(b []byte, i int) int {
 	}
 	return i
 }
+
+// httpEnd marks the bytes hasHTTPBefore's word can end with: 'p', 's'
+// (any case), or a tab or newline dropped by URL parsers.
+var httpEnd = [256]bool{'p': true, 'P': true, 's': true, 'S': true, '\t': true, '\n': true, '\r': true}
 
 // hasHTTPBefore reports whether b[:i] ends with "http" or "https" (any
 // case), ignoring tab/newline characters (URL parsers drop them).
