@@ -94,10 +94,10 @@ func (m *refMatcher) rawMayMatchRef(raw []byte) bool {
 			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
 				j++
 			}
-			if j < len(raw) && !m.anyFirst[raw[j]] && !isSpace(raw[j]) && raw[j] != '"' && raw[j] != '\'' {
+			if j < len(raw) && !m.anyFirst[raw[j]] && raw[j] > ' ' && raw[j] != '"' && raw[j] != '\'' {
 				continue // (the common case, decided without the loop)
 			}
-			for j < len(raw) && (isSpace(raw[j]) || raw[j] == '"' || raw[j] == '\'') {
+			for j < len(raw) && (raw[j] <= ' ' || raw[j] == '"' || raw[j] == '\'') { // URL parsers strip leading C0 controls and spaces
 				j++
 			}
 			if m.anyLitAtRef(raw, j) {

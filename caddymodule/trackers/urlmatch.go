@@ -460,10 +460,10 @@ func (m *matcher) tagMayMatch(raw []byte) (may, hostless bool) {
 			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
 				j++
 			}
-			if j < len(raw) && !m.anyFirst[raw[j]] && !isSpace(raw[j]) && raw[j] != '"' && raw[j] != '\'' {
+			if j < len(raw) && !m.anyFirst[raw[j]] && raw[j] > ' ' && raw[j] != '"' && raw[j] != '\'' {
 				continue
 			}
-			for j < len(raw) && (isSpace(raw[j]) || raw[j] == '"' || raw[j] == '\'') {
+			for j < len(raw) && (raw[j] <= ' ' || raw[j] == '"' || raw[j] == '\'') { // URL parsers strip leading C0 controls and spaces
 				j++
 			}
 			if m.anyLitAt(raw, j) {
@@ -576,10 +576,10 @@ func (m *matcher) hostMayMatchFrom(raw []byte, q int) bool {
 			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
 				j++
 			}
-			if j < len(raw) && !m.anyFirst[raw[j]] && !isSpace(raw[j]) && raw[j] != '"' && raw[j] != '\'' {
+			if j < len(raw) && !m.anyFirst[raw[j]] && raw[j] > ' ' && raw[j] != '"' && raw[j] != '\'' {
 				continue // (the common case, decided without the loop)
 			}
-			for j < len(raw) && (isSpace(raw[j]) || raw[j] == '"' || raw[j] == '\'') {
+			for j < len(raw) && (raw[j] <= ' ' || raw[j] == '"' || raw[j] == '\'') { // URL parsers strip leading C0 controls and spaces
 				j++
 			}
 			if m.anyLitAt(raw, j) {
