@@ -233,6 +233,12 @@ func parseTagFast(raw []byte, s *tagScratch) (t parsedTag, ok bool) {
 	lastValEnd := -1
 	for si, a := range spans {
 		key := raw[a.nameStart:a.nameEnd]
+		if !isASCIIBytes(key) {
+			// Duplicate names are compared as the tokenizer path
+			// compares them only for ASCII names: leave the rest to it.
+			s.dec = dec[:0]
+			return parsedTag{}, false
+		}
 		dup := false
 		for _, p := range kvs {
 			if equalFoldLower(key, dec[p.k0:p.k1]) {
@@ -272,6 +278,15 @@ func parseTagFast(raw []byte, s *tagScratch) (t parsedTag, ok bool) {
 	t.selfClosing = raw[n-2] == '/' && (len(kvs) == 0 || lastValEnd-1 != n-2)
 	s.attrs, s.spanOf = t.attrs[:0], spanOf[:0]
 	return t, true
+}
+
+func isASCIIBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // equalFoldLower compares b, in any ASCII case, with lower-case bytes.
