@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/consentgate/caddy-consent/internal/benchpage"
 )
 
 var cookies = []string{
@@ -30,103 +32,6 @@ var cookies = []string{
 	"_ga=GA1.1.1234567890.1764300000; Path=/; Max-Age=63072000; SameSite=Lax",
 	"_fbp=fb.1.1764300000000.1234567890; Path=/; Max-Age=7776000; SameSite=Lax",
 	"_hjSessionUser_123=eyJpZCI6IjEyMzQ1Njc4OTAiLCJjcmVhdGVkIjoxNzY0MzAwMDAwfQ==; Path=/; Max-Age=31536000; SameSite=Lax",
-}
-
-const head = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Bench shop: spring collection</title>
-<link rel="stylesheet" href="/static/site.css">
-<link rel="preconnect" href="https://www.googletagmanager.com">
-<!-- Google tag (gtag.js) -->
-<script async src="https://www.googletagmanager.com/gtag/js?id=G-BENCH12345"></script>
-<script>
-  window.dataLayer = window.dataLayer || [];
-  function gtag(){dataLayer.push(arguments);}
-  gtag('js', new Date());
-  gtag('config', 'G-BENCH12345');
-</script>
-<!-- Meta Pixel Code -->
-<script>
-!function(f,b,e,v,n,t,s)
-{if(f.fbq)return;n=f.fbq=function(){n.callMethod?
-n.callMethod.apply(n,arguments):n.queue.push(arguments)};
-if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';
-n.queue=[];t=b.createElement(e);t.async=!0;
-t.src=v;s=b.getElementsByTagName(e)[0];
-s.parentNode.insertBefore(t,s)}(window, document,'script',
-'https://connect.facebook.net/en_US/fbevents.js');
-fbq('init', '123456789012345');
-fbq('track', 'PageView');
-</script>
-<noscript><img height="1" width="1" style="display:none"
-src="https://www.facebook.com/tr?id=123456789012345&ev=PageView&noscript=1"
-/></noscript>
-<!-- End Meta Pixel Code -->
-<style>
-body { font-family: system-ui, sans-serif; margin: 0; color: #222; }
-.card { display: inline-block; width: 280px; margin: 8px; vertical-align: top; }
-.card img { width: 100%; height: auto; }
-</style>
-</head>
-<body class="home">
-<header><nav><a href="/">Home</a> <a href="/shop">Shop</a> <a href="/about">About</a> <a href="/cookie-notice">Cookies</a></nav></header>
-<main>
-`
-
-const tail = `</main>
-<footer><p>&copy; 2026 Bench shop. <a href="/imprint">Imprint</a> <a href="/privacy">Privacy</a></p></footer>
-<script src="/static/app.js" defer></script>
-</body>
-</html>
-`
-
-var words = strings.Fields(`lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor
-incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris
-nisi aliquip ex ea commodo consequat duis aute irure in reprehenderit voluptate velit esse cillum eu fugiat
-nulla pariatur excepteur sint occaecat cupidatat non proident sunt culpa qui officia deserunt mollit anim id
-est laborum cotton linen wool organic recycled slim regular relaxed fit colour navy olive sand charcoal`)
-
-// text returns n pseudo-random words (deterministic per seed), so that the
-// page compresses like real prose (about 4-5×) rather than 20×.
-func text(seed, n int) string {
-	x := uint32(seed)*2654435761 + 1
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(words[x%uint32(len(words))])
-	}
-	return b.String()
-}
-
-// card is one product card of the page body, about 1 KB of markup.
-func card(i int) string {
-	return fmt.Sprintf(`<article class="card" id="p%[1]d" data-sku="SKU-%06[1]d">
-  <a href="/shop/product-%[1]d"><img src="/img/product-%[1]d.jpg" alt="Product %[1]d" loading="lazy" width="280" height="210"></a>
-  <h2><a href="/shop/product-%[1]d">Product number %[1]d, spring collection</a></h2>
-  <p class="price" data-currency="EUR">%[2]d.99 &euro;</p>
-  <p>%[3]s.</p>
-  <ul class="tags"><li>spring</li><li>cotton</li><li>size S&ndash;XL</li></ul>
-  <button type="button" class="add-to-cart" data-id="%[1]d" onclick="addToCart(%[1]d)">Add to cart</button>
-</article>
-`, i, 10+i%90, text(i, 60))
-}
-
-func buildPage(size int) []byte {
-	var b bytes.Buffer
-	b.WriteString(head)
-	for i := 0; b.Len()+len(tail) < size; i++ {
-		b.WriteString(card(i))
-	}
-	b.WriteString(tail)
-	return b.Bytes()
 }
 
 func gzipBytes(p []byte) []byte {
@@ -165,18 +70,18 @@ func main() {
 	flag.Parse()
 
 	api := apiBody()
-	page := buildPage(100 << 10)
+	page := benchpage.Page(100 << 10)
 	pageGz := gzipBytes(page)
 
 	// /big: the page head, then body cards in 32 KB chunks.
 	const chunkSize = 32 << 10
-	bigHead := []byte(head)
+	bigHead := []byte(benchpage.Head)
 	var chunk bytes.Buffer
 	for i := 0; chunk.Len() < chunkSize; i++ {
-		chunk.WriteString(card(i))
+		chunk.WriteString(benchpage.Card(i))
 	}
 	bigChunk := chunk.Bytes()[:chunkSize] // may cut a card: the scanner must cope
-	bigTail := []byte(tail)
+	bigTail := []byte(benchpage.Tail)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {

@@ -2,12 +2,12 @@ package htmlrewrite
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/consentgate/caddy-consent/internal/benchpage"
 )
 
 func benchPage(b *testing.B, file string, tags TagRewriter, chunk int) {
@@ -95,52 +95,7 @@ func BenchmarkTrackerFreeNeutralize(b *testing.B) {
 // nor state-changing, an <img> and two <a> per card) with the GA4 and
 // Meta Pixel snippets in its head, and the neutralizer-like TagRewriter.
 func BenchmarkCardPageNeutralize(b *testing.B) {
-	benchBytes(b, cardPage(100<<10), &neutralizerLike{}, 32<<10)
-}
-
-// cardPage builds a shop page of about size bytes like bench/upstream's.
-func cardPage(size int) []byte {
-	var b bytes.Buffer
-	b.WriteString(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Shop</title>
-<link rel="stylesheet" href="/static/site.css">
-<script async src="https://www.googletagmanager.com/gtag/js?id=G-BENCH12345"></script>
-<script>
-  window.dataLayer = window.dataLayer || [];
-  function gtag(){dataLayer.push(arguments);}
-  gtag('js', new Date());
-  gtag('config', 'G-BENCH12345');
-</script>
-<noscript><img height="1" width="1" style="display:none" src="https://www.facebook.com/tr?id=1&ev=PageView&noscript=1"/></noscript>
-<style>.card { display: inline-block; }</style>
-</head>
-<body class="home">
-<main>
-`)
-	words := strings.Fields("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua cotton linen wool")
-	for i := 0; b.Len() < size-200; i++ {
-		fmt.Fprintf(&b, `<article class="card" id="p%[1]d" data-sku="SKU-%06[1]d">
-  <a href="/shop/product-%[1]d"><img src="/img/product-%[1]d.jpg" alt="Product %[1]d" loading="lazy" width="280" height="210"></a>
-  <h2><a href="/shop/product-%[1]d">Product number %[1]d, spring collection</a></h2>
-  <p class="price" data-currency="EUR">%[2]d.99 &euro;</p>
-  <p>`, i, 10+i%90)
-		for k := 0; k < 60; k++ {
-			if k > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(words[(i*7+k*13)%len(words)])
-		}
-		fmt.Fprintf(&b, `.</p>
-  <ul class="tags"><li>spring</li><li>cotton</li><li>size S&ndash;XL</li></ul>
-  <button type="button" class="add-to-cart" data-id="%[1]d" onclick="addToCart(%[1]d)">Add to cart</button>
-</article>
-`, i)
-	}
-	b.WriteString("</main>\n</body>\n</html>\n")
-	return b.Bytes()
+	benchBytes(b, benchpage.Page(100<<10), &neutralizerLike{}, 32<<10)
 }
 
 // neutralizerLike answers WantTag and WantText like trackers.PageRewriter

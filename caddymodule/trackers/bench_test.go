@@ -2,13 +2,13 @@ package trackers
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/consentgate/caddy-consent/caddymodule/htmlrewrite"
+	"github.com/consentgate/caddy-consent/internal/benchpage"
 )
 
 // benchPage builds a page of about 100 KB from the tracker-free fixture's
@@ -158,86 +158,9 @@ func TestDemoVendors(t *testing.T) {
 	t.Logf("%d vendors", len(vs))
 }
 
-// cardPage builds a shop page of about 100 KB like bench/upstream's
-// product page: a GA4 gtag snippet and a Meta Pixel (with its noscript
-// pixel) in the head, then about 110 product cards, each with a
-// same-origin image, links, a price, a paragraph, a tag list and a button.
-func cardPage() []byte {
-	var b bytes.Buffer
-	b.WriteString(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Bench shop: spring collection</title>
-<link rel="stylesheet" href="/static/site.css">
-<link rel="preconnect" href="https://www.googletagmanager.com">
-<!-- Google tag (gtag.js) -->
-<script async src="https://www.googletagmanager.com/gtag/js?id=G-BENCH12345"></script>
-<script>
-  window.dataLayer = window.dataLayer || [];
-  function gtag(){dataLayer.push(arguments);}
-  gtag('js', new Date());
-  gtag('config', 'G-BENCH12345');
-</script>
-<!-- Meta Pixel Code -->
-<script>
-!function(f,b,e,v,n,t,s)
-{if(f.fbq)return;n=f.fbq=function(){n.callMethod?
-n.callMethod.apply(n,arguments):n.queue.push(arguments)};
-if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';
-n.queue=[];t=b.createElement(e);t.async=!0;
-t.src=v;s=b.getElementsByTagName(e)[0];
-s.parentNode.insertBefore(t,s)}(window, document,'script',
-'https://connect.facebook.net/en_US/fbevents.js');
-fbq('init', '123456789012345');
-fbq('track', 'PageView');
-</script>
-<noscript><img height="1" width="1" style="display:none"
-src="https://www.facebook.com/tr?id=123456789012345&ev=PageView&noscript=1"
-/></noscript>
-<!-- End Meta Pixel Code -->
-<style>
-body { font-family: system-ui, sans-serif; margin: 0; color: #222; }
-.card { display: inline-block; width: 280px; margin: 8px; vertical-align: top; }
-.card img { width: 100%; height: auto; }
-</style>
-</head>
-<body class="home">
-<header><nav><a href="/">Home</a> <a href="/shop">Shop</a> <a href="/about">About</a> <a href="/cookie-notice">Cookies</a></nav></header>
-<main>
-`)
-	words := strings.Fields("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor " +
-		"incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco " +
-		"cotton linen wool sand navy charcoal organic recycled regular relaxed fit colour")
-	seed := uint32(12345)
-	for i := 0; b.Len() < 100<<10; i++ {
-		fmt.Fprintf(&b, `<article class="card" id="p%d" data-sku="SKU-%06d">
-  <a href="/shop/product-%d"><img src="/img/product-%d.jpg" alt="Product %d" loading="lazy" width="280" height="210"></a>
-  <h2><a href="/shop/product-%d">Product number %d, spring collection</a></h2>
-  <p class="price" data-currency="EUR">%d.99 &euro;</p>
-  <p>`, i, i, i, i, i, i, i, 10+i%21)
-		for k := 0; k < 60; k++ {
-			seed = seed*1664525 + 1013904223
-			if k > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(words[seed>>16%uint32(len(words))])
-		}
-		fmt.Fprintf(&b, `.</p>
-  <ul class="tags"><li>spring</li><li>cotton</li><li>size S&ndash;XL</li></ul>
-  <button type="button" class="add-to-cart" data-id="%d" onclick="addToCart(%d)">Add to cart</button>
-</article>
-`, i, i)
-	}
-	b.WriteString(`</main>
-<footer><p>&copy; 2026 Bench shop. <a href="/imprint">Imprint</a> <a href="/privacy">Privacy</a></p></footer>
-<script src="/static/app.js" defer></script>
-</body>
-</html>
-`)
-	return b.Bytes()
-}
+// cardPage is the ~100 KB shop page `make bench` serves (GA4 and a Meta
+// Pixel in the head, ~100 product cards with same-origin images).
+func cardPage() []byte { return benchpage.Page(100 << 10) }
 
 // BenchmarkCardPage: the shop page of cardPage in the gateway's
 // configuration (demo vendors, nothing allowed, the page's host set and
