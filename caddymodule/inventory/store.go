@@ -220,14 +220,9 @@ func (s *Store) ObserveSetCookieLine(name, category, attrPart string, parse func
 		return
 	}
 	h := maphash.String(s.seed, attrPart) | 1
-	key := clip(name)
 	sec := now.Unix()
-	sh := &s.cookies[s.shardOf(key)]
-	sh.mu.RLock()
-	e := sh.m[key]
-	sh.mu.RUnlock()
-	if e != nil {
-		if f := e.facts.Load(); f.attrHash == h && sec-f.checkedAt < lineRecheck && sec >= f.checkedAt && f.category == clip(category) {
+	if _, e := s.cookie(clip(name)); e != nil {
+		if f := e.facts.Load(); f.parsedFrom(h, sec) && f.category == clip(category) {
 			e.count.Add(1)
 			touch(e, sec)
 			s.markDirty()
@@ -235,6 +230,22 @@ func (s *Store) ObserveSetCookieLine(name, category, attrPart string, parse func
 		}
 	}
 	s.observeSetCookie(name, category, parse(), h, now)
+}
+
+// cookie returns the shard of a clipped cookie name and its entry (nil
+// when the name is not stored).
+func (s *Store) cookie(key string) (*shard[cookieFacts], *entry[cookieFacts]) {
+	sh := &s.cookies[s.shardOf(key)]
+	sh.mu.RLock()
+	e := sh.m[key]
+	sh.mu.RUnlock()
+	return sh, e
+}
+
+// parsedFrom reports whether the facts were parsed, less than lineRecheck
+// before sec, from a line whose attribute part hashes to attrHash.
+func (f *cookieFacts) parsedFrom(attrHash uint64, sec int64) bool {
+	return f.attrHash == attrHash && sec >= f.checkedAt && sec-f.checkedAt < lineRecheck
 }
 
 func (s *Store) observeSetCookie(name, category string, facts Attrs, attrHash uint64, now time.Time) {
@@ -247,16 +258,13 @@ func (s *Store) observeSetCookie(name, category string, facts Attrs, attrHash ui
 	key := clip(name)
 	category = clip(category)
 	sec := now.Unix()
-	sh := &s.cookies[s.shardOf(key)]
-	sh.mu.RLock()
-	e := sh.m[key]
-	sh.mu.RUnlock()
+	sh, e := s.cookie(key)
 	if e != nil {
 		e.count.Add(1)
 		touch(e, sec)
 		s.markDirty()
 		f := e.facts.Load()
-		if f.category == category && sameAttrs(&f.attrs, &facts) && (attrHash == 0 || f.attrHash == attrHash && sec-f.checkedAt < lineRecheck && sec >= f.checkedAt) {
+		if f.category == category && sameAttrs(&f.attrs, &facts) && (attrHash == 0 || f.parsedFrom(attrHash, sec)) {
 			return
 		}
 		e.facts.Store(newCookieFacts(category, facts, attrHash, sec))
