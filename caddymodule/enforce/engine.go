@@ -66,7 +66,7 @@ type Engine struct {
 // New compiles a configuration that config.Normalize accepted. codec
 // verifies and issues consent cookies (the adapter owns the keys).
 func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warning, error) {
-	e := &Engine{cfg: cfg, codec: codec, report: cfg.Mode == config.ModeReport}
+	e := &Engine{cfg: cfg, codec: codec, report: cfg.Mode == config.ModeReport, hostCookieName: "__Host-" + cfg.Cookie.Name}
 	cats, err := MergeCategories(policy.DefaultCategories(), cfg.Categories)
 	if err != nil {
 		return nil, nil, err
@@ -159,7 +159,6 @@ func New(cfg *config.Config, codec *consentcookie.Codec) (*Engine, []policy.Warn
 		e.joined[i].set, e.joined[i].list = set, strings.Join(pol.Names(set), ",")
 		e.joined[i].boxed = e.joined[i].list
 	}
-	e.hostCookieName = "__Host-" + cfg.Cookie.Name
 	e.bannerOn = cfg.Banner == nil || !cfg.Banner.Disabled
 	e.settingsOn = e.bannerOn && (cfg.Banner == nil || !cfg.Banner.NoSettingsControl)
 	e.unclassified = NewUnclassified(10000, 1<<20)
@@ -356,10 +355,8 @@ func (e *Engine) compileTrackers() error {
 // visitor without consent, with full consent and with full consent under
 // GPC are joined once, at New.
 func (e *Engine) GrantedList(s policy.Set) string {
-	for i := range e.joined {
-		if e.joined[i].set == s {
-			return e.joined[i].list
-		}
+	if i := e.joinedIndex(s); i >= 0 {
+		return e.joined[i].list
 	}
 	return strings.Join(e.pol.Names(s), ",")
 }
@@ -367,12 +364,19 @@ func (e *Engine) GrantedList(s policy.Set) string {
 // GrantedListValue is GrantedList as an interface value, for APIs that
 // take one (Caddy's replacer), without allocating for the cached sets.
 func (e *Engine) GrantedListValue(s policy.Set) any {
-	for i := range e.joined {
-		if e.joined[i].set == s {
-			return e.joined[i].boxed
-		}
+	if i := e.joinedIndex(s); i >= 0 {
+		return e.joined[i].boxed
 	}
 	return strings.Join(e.pol.Names(s), ",")
+}
+
+func (e *Engine) joinedIndex(s policy.Set) int {
+	for i := range e.joined {
+		if e.joined[i].set == s {
+			return i
+		}
+	}
+	return -1
 }
 
 // Policy returns the compiled cookie policy.

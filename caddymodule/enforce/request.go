@@ -249,9 +249,6 @@ func (e *Engine) knownSet(names []string) policy.Set {
 func (e *Engine) CookieName(secure bool) string {
 	c := e.cfg.Cookie
 	if secure && c.Domain == "" && c.Path == "/" {
-		if e.hostCookieName == "" {
-			return "__Host-" + c.Name
-		}
 		return e.hostCookieName
 	}
 	return c.Name
