@@ -275,8 +275,7 @@ func (e *Engine) consentValues(values []string, r *http.Request, secure bool) []
 
 // isConsentCookie reports whether name is one of the consent cookie's names.
 func (e *Engine) isConsentCookie(name string) bool {
-	n := e.cfg.Cookie.Name
-	return name == n || len(name) == len(n)+len("__Host-") && strings.HasPrefix(name, "__Host-") && name[len("__Host-"):] == n
+	return name == e.cfg.Cookie.Name || name == e.hostCookieName
 }
 
 // filterCookies decides which request cookies reach the upstream. Refused
