@@ -456,17 +456,7 @@ func (m *matcher) tagMayMatch(raw []byte) (may, hostless bool) {
 			if len(m.anyLits) == 0 {
 				continue
 			}
-			j := q + 1
-			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
-				j++
-			}
-			if j < len(raw) && !m.anyFirst[raw[j]] && raw[j] > ' ' && raw[j] != '"' && raw[j] != '\'' {
-				continue
-			}
-			for j < len(raw) && (raw[j] <= ' ' || raw[j] == '"' || raw[j] == '\'') { // URL parsers strip leading C0 controls and spaces
-				j++
-			}
-			if m.anyLitAt(raw, j) {
+			if m.anyLitAfterEq(raw, q) {
 				return true, false
 			}
 		default: // ':', '\\', '&'
@@ -572,22 +562,29 @@ func (m *matcher) hostMayMatchFrom(raw []byte, q int) bool {
 			}
 			i += off
 			off = i + 1
-			j := i + 1
-			if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
-				j++
-			}
-			if j < len(raw) && !m.anyFirst[raw[j]] && raw[j] > ' ' && raw[j] != '"' && raw[j] != '\'' {
-				continue // (the common case, decided without the loop)
-			}
-			for j < len(raw) && (raw[j] <= ' ' || raw[j] == '"' || raw[j] == '\'') { // URL parsers strip leading C0 controls and spaces
-				j++
-			}
-			if m.anyLitAt(raw, j) {
+			if m.anyLitAfterEq(raw, i) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// anyLitAfterEq reports whether the attribute value after the '=' at
+// raw[eq] starts with a "*/" path entry (without its "*/"): past an
+// opening quote and the C0 controls and spaces URL parsers strip.
+func (m *matcher) anyLitAfterEq(raw []byte, eq int) bool {
+	j := eq + 1
+	if j < len(raw) && (raw[j] == '"' || raw[j] == '\'') {
+		j++
+	}
+	if j < len(raw) && !m.anyFirst[raw[j]] && raw[j] > ' ' && raw[j] != '"' && raw[j] != '\'' {
+		return false // (the common case, decided without the loop)
+	}
+	for j < len(raw) && (raw[j] <= ' ' || raw[j] == '"' || raw[j] == '\'') {
+		j++
+	}
+	return m.anyLitAt(raw, j)
 }
 
 // anyLitAt reports whether a "*/" path entry (without its "*/") starts at
