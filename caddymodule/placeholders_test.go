@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,5 +51,27 @@ func TestConsentPlaceholders(t *testing.T) {
 	}
 	if got, want := get("consent="+v, true, map[string]any{"http.consent.region": "XX"}), c.IDString()+"|necessary,analytics|true|true|-|XX|-"; got != want {
 		t.Errorf("consent, GPC, region set by another directive: %q, want %q", got, want)
+	}
+}
+
+// On the consent endpoint the placeholders describe the choice just
+// recorded (what a log directive after the gateway sees), not the state
+// the request arrived with.
+func TestConsentPlaceholdersAfterChoice(t *testing.T) {
+	h := newTestHandler(t, nil)
+	req := httptest.NewRequest(http.MethodPost, "/_consent", strings.NewReader("choice=accept_all"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://example.com")
+	rec, err := serve(t, h, req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Result().Cookies()) == 0 {
+		t.Fatalf("no consent cookie set (status %d)", rec.Code)
+	}
+	repl := req.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	got := repl.ReplaceAll("{http.consent.has_consent}|{http.consent.categories}", "-")
+	if want := "true|necessary,functional,analytics,advertising"; got != want {
+		t.Errorf("after accept_all: %q, want %q", got, want)
 	}
 }
